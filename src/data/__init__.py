@@ -1,0 +1,1 @@
+"""Data flow, first stage: read and validate the corpus, split it, ingest raw articles."""

@@ -1,0 +1,295 @@
+"""TF-IDF baseline: word and character n-gram features with a linear classifier, one pipeline per head.
+
+Saved with skops (no pickle) and loaded with an explicit list of trusted types. This module must never import
+torch or transformers: the TF-IDF path stays light enough to start in about a second.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.abc
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.svm import LinearSVC
+
+from src.errors import ConfigError, ModelError
+from src.models.base import Examples, StanceModel
+from src.tasks import Head
+
+CLASSIFIERS = ("logreg", "linear_svm")
+# Context (the previous sentence) is joined to the sentence behind this marker; its tokens are prefixed so that
+# they form features separate from the sentence's own tokens.
+CONTEXT_SEPARATOR = " \x1f "
+CONTEXT_PREFIX = "ctx_"
+
+# Every type a saved pipeline may contain. skops refuses anything else, so a tampered or foreign file fails to load.
+TRUSTED_TYPES = [
+    "builtins.slice",
+    "numpy.dtype",
+    "numpy.float64",
+    "numpy.int64",
+    "numpy.ndarray",
+    "numpy.str_",
+    "scipy.sparse._csr.csr_matrix",
+    "sklearn.feature_extraction.text.TfidfVectorizer",
+    "sklearn.feature_extraction.text.TfidfTransformer",
+    "sklearn.linear_model._logistic.LogisticRegression",
+    "sklearn.multiclass.OneVsRestClassifier",
+    "sklearn.pipeline.FeatureUnion",
+    "sklearn.pipeline.Pipeline",
+    "sklearn.preprocessing._function_transformer.FunctionTransformer",
+    "sklearn.preprocessing._label.LabelBinarizer",
+    "sklearn.svm._classes.LinearSVC",
+    "src.models.tfidf.sentence_part",
+    "src.models.tfidf.context_part",
+]
+
+
+def sentence_part(texts: Sequence[str]) -> list[str]:
+    """The sentence itself from ``sentence<SEP>context`` inputs."""
+    return [t.split(CONTEXT_SEPARATOR, 1)[0] for t in texts]
+
+
+def context_part(texts: Sequence[str]) -> list[str]:
+    """The context's tokens, each prefixed, so that 'China' in the context is a different feature."""
+    out = []
+    for t in texts:
+        context = t.split(CONTEXT_SEPARATOR, 1)[1] if CONTEXT_SEPARATOR in t else ""
+        out.append(" ".join(CONTEXT_PREFIX + w for w in context.split()))
+    return out
+
+
+class _BlockTorch(importlib.abc.MetaPathFinder):
+    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
+        if name == "torch" or name.startswith("torch."):
+            raise ImportError("torch is kept off the TF-IDF path")
+        return None
+
+
+@contextlib.contextmanager
+def _without_torch() -> Iterator[None]:
+    # skops lists scikit-learn's estimators on import, which walks every sklearn module, including the array-API
+    # shim that imports torch (seconds of start-up). Hiding torch while skops imports keeps the TF-IDF path light;
+    # the shim's failed import is swallowed by that walk. Nothing is hidden once torch is loaded anyway.
+    if "torch" in sys.modules:
+        yield
+        return
+    blocker = _BlockTorch()
+    sys.meta_path.insert(0, blocker)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(blocker)
+
+
+def _skops_io() -> Any:
+    with _without_torch():
+        import skops.io
+
+    return skops.io
+
+
+class TfidfModel(StanceModel):
+    """Word + character n-gram TF-IDF with a linear classifier per head.
+
+    Args:
+        heads: What to predict; each head gets its own pipeline (multi-label heads: one-vs-rest).
+        seed: Random state of the classifiers.
+        word_ngram_range: (min, max) word n-gram sizes.
+        char_ngram_range: (min, max) character n-gram sizes (within word boundaries); ``None`` drops them.
+        min_df: Minimum document frequency of a feature.
+        max_features: Cap on each vectorizer's vocabulary; ``None`` keeps all.
+        sublinear_tf: Use 1 + log(tf).
+        lowercase: Lowercase before tokenizing.
+        classifier: ``{"name": "logreg" | "linear_svm", "C": float, "class_weight": "balanced" | None, "max_iter": int}``.
+    """
+
+    family = "tfidf"
+
+    def __init__(
+        self,
+        heads: Sequence[Head],
+        seed: int = 0,
+        word_ngram_range: Sequence[int] = (1, 2),
+        char_ngram_range: Sequence[int] | None = (2, 5),
+        min_df: int = 1,
+        max_features: int | None = None,
+        sublinear_tf: bool = True,
+        lowercase: bool = True,
+        classifier: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(heads, seed)
+        self.word_ngram_range = word_ngram_range
+        self.char_ngram_range = char_ngram_range
+        self.min_df = min_df
+        self.max_features = max_features
+        self.sublinear_tf = sublinear_tf
+        self.lowercase = lowercase
+        self.classifier = classifier
+        self.pipelines_: dict[str, Pipeline] = {}
+
+    def get_params(self) -> dict[str, Any]:
+        return {
+            "word_ngram_range": list(self.word_ngram_range),
+            "char_ngram_range": None if self.char_ngram_range is None else list(self.char_ngram_range),
+            "min_df": self.min_df,
+            "max_features": self.max_features,
+            "sublinear_tf": self.sublinear_tf,
+            "lowercase": self.lowercase,
+            "classifier": dict(self.classifier or {}),
+        }
+
+    # ----------------------------------------------------------------- building
+    def _classifier(self, multilabel: bool) -> Any:
+        options = {
+            "name": "logreg",
+            "C": 1.0,
+            "class_weight": "balanced",
+            "max_iter": 2000,
+            **(self.classifier or {}),
+        }
+        if options["name"] not in CLASSIFIERS:
+            raise ConfigError(
+                f"model.classifier.name: {options['name']!r} is not one of {', '.join(CLASSIFIERS)}"
+            )
+        common = {
+            "C": float(options["C"]),
+            "class_weight": options["class_weight"],
+            "max_iter": int(options["max_iter"]),
+        }
+        if options["name"] == "logreg":
+            clf = LogisticRegression(random_state=self.seed, **common)
+        else:
+            clf = LinearSVC(random_state=self.seed, **common)
+        return OneVsRestClassifier(clf) if multilabel else clf
+
+    def _features(self, with_context: bool) -> FeatureUnion:
+        def vectorizers(prefix: str, selector: Any) -> list[tuple[str, Pipeline]]:
+            word = TfidfVectorizer(
+                ngram_range=tuple(self.word_ngram_range),
+                min_df=self.min_df,
+                max_features=self.max_features,
+                sublinear_tf=self.sublinear_tf,
+                lowercase=self.lowercase,
+            )
+            parts = [
+                (f"{prefix}word", Pipeline([("select", FunctionTransformer(selector)), ("tfidf", word)]))
+            ]
+            if self.char_ngram_range is not None and prefix == "":
+                char = TfidfVectorizer(
+                    analyzer="char_wb",
+                    ngram_range=tuple(self.char_ngram_range),
+                    min_df=self.min_df,
+                    max_features=self.max_features,
+                    sublinear_tf=self.sublinear_tf,
+                    lowercase=self.lowercase,
+                )
+                parts.append(("char", Pipeline([("select", FunctionTransformer(selector)), ("tfidf", char)])))
+            return parts
+
+        # Context gets word features only: character n-grams of the previous sentence add noise, not signal.
+        parts = vectorizers("", sentence_part) + (
+            vectorizers("context_", context_part) if with_context else []
+        )
+        return FeatureUnion(parts)
+
+    @staticmethod
+    def _join(texts: Sequence[str], contexts: Sequence[str] | None) -> list[str]:
+        if contexts is None:
+            return list(texts)
+        return [t + CONTEXT_SEPARATOR + c for t, c in zip(texts, contexts, strict=True)]
+
+    # ----------------------------------------------------------------- StanceModel
+    def _fit(self, train: Examples, dev: Examples | None) -> None:
+        inputs = self._join(train.texts, train.contexts)
+        self.pipelines_ = {}
+        for head in self.heads:
+            gold = train.labels[head.name]  # type: ignore[index]
+            if head.multilabel:
+                target = np.array([[lab in row for lab in head.labels] for row in gold], dtype=int)
+            else:
+                target = np.array(gold)
+            pipeline = Pipeline(
+                [
+                    ("features", self._features(train.contexts is not None)),
+                    ("classifier", self._classifier(head.multilabel)),
+                ]
+            )
+            self.pipelines_[head.name] = pipeline.fit(inputs, target)
+
+    def predict_proba(
+        self, texts: Sequence[str], contexts: Sequence[str] | None = None
+    ) -> dict[str, np.ndarray]:
+        if not self.pipelines_:
+            raise ModelError("the TF-IDF model is not fitted")
+        if self.uses_context_ and contexts is None:
+            contexts = [""] * len(texts)
+        inputs = self._join(texts, contexts if self.uses_context_ else None)
+        out = {}
+        for head in self.heads:
+            pipeline = self.pipelines_[head.name]
+            clf = pipeline.named_steps["classifier"]
+            features = pipeline.named_steps["features"].transform(inputs)
+            if head.multilabel:
+                scores = (
+                    clf.predict_proba(features)
+                    if hasattr(clf, "predict_proba")
+                    else _sigmoid(clf.decision_function(features))
+                )
+                out[head.name] = np.asarray(scores, dtype=float)
+                continue
+            scores = (
+                clf.predict_proba(features)
+                if hasattr(clf, "predict_proba")
+                else _softmax(_margins(clf, features))
+            )
+            # Columns follow the head's label order, including labels never seen in training (probability 0).
+            proba = np.zeros((len(inputs), len(head.labels)))
+            for j, label in enumerate(clf.classes_):
+                proba[:, head.labels.index(label)] = scores[:, j]
+            out[head.name] = proba
+        return out
+
+    def _save_weights(self, directory: Path) -> None:
+        sio = _skops_io()
+        for name, pipeline in self.pipelines_.items():
+            sio.dump(pipeline, directory / f"{name}.skops")
+
+    def _load_weights(self, directory: Path) -> None:
+        sio = _skops_io()
+        self.pipelines_ = {}
+        for head in self.heads:
+            path = directory / f"{head.name}.skops"
+            if not path.is_file():
+                raise ModelError(f"{path}: missing model file for head {head.name!r}")
+            try:
+                untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
+            except Exception as exc:  # a corrupt or foreign file: skops raises zip/JSON errors of many kinds
+                raise ModelError(f"{path}: not a readable skops file ({exc})") from None
+            if untrusted:
+                raise ModelError(f"{path}: refused to load untrusted types: {', '.join(untrusted)}")
+            self.pipelines_[head.name] = sio.load(path, trusted=TRUSTED_TYPES)
+
+
+def _margins(clf: Any, features: Any) -> np.ndarray:
+    margins = clf.decision_function(features)
+    # Binary problems give one margin column; expand to the two classes' scores.
+    return np.column_stack([-margins, margins]) if margins.ndim == 1 else margins
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))

@@ -1,0 +1,119 @@
+"""Plain-text tables of run metrics: a run's summary, and side-by-side comparisons of several runs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+SUMMARY_SPLITS = ("dev", "test", "seed_test")
+SUMMARY_METRICS = ("accuracy", "macro_f1", "weighted_f1")
+
+
+def format_table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
+    """Align rows under a header; floats print with three decimals, missing values as '-'."""
+
+    def cell(value: Any) -> str:
+        if value is None:
+            return "-"
+        return f"{value:.3f}" if isinstance(value, float) else str(value)
+
+    cells = [[cell(v) for v in row] for row in rows]
+    widths = [
+        max(len(str(h)), *(len(r[i]) for r in cells)) if cells else len(str(h)) for i, h in enumerate(header)
+    ]
+    lines = ["  ".join(str(h).ljust(w) for h, w in zip(header, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    for row in cells:
+        lines.append(
+            "  ".join(
+                v.rjust(w) if i else v.ljust(w) for i, (v, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
+    return "\n".join(lines)
+
+
+def heads_in(metrics: dict[str, float]) -> list[str]:
+    """Head names present in a flat metrics dict, in first-seen order."""
+    return list(dict.fromkeys(key.split("/")[1] for key in metrics if key.count("/") >= 2))
+
+
+def run_summary(metrics: dict[str, float]) -> str:
+    """One run's table: a row per head and metric, a column per split."""
+    rows = []
+    for head in heads_in(metrics):
+        for metric in SUMMARY_METRICS:
+            rows.append(
+                [f"{head} {metric}", *(metrics.get(f"{split}/{head}/{metric}") for split in SUMMARY_SPLITS)]
+            )
+    return format_table(rows, ["metric", *SUMMARY_SPLITS])
+
+
+def load_run(run_dir: str | Path) -> dict[str, Any] | None:
+    """A finished run's metrics and resolved choices, or None if the run did not finish."""
+    path = Path(run_dir) / "metrics.json"
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def comparison_table(runs: dict[str, dict[str, Any]]) -> str:
+    """Side-by-side table: a row per (run, split), a column per head metric, plus the run's training time."""
+    heads = list(dict.fromkeys(h for run in runs.values() for h in heads_in(run["metrics"])))
+    columns = [(head, metric) for head in heads for metric in ("macro_f1", "accuracy")]
+    rows = []
+    for name, run in runs.items():
+        for split in SUMMARY_SPLITS:
+            values = [run["metrics"].get(f"{split}/{head}/{metric}") for head, metric in columns]
+            if any(v is not None for v in values):
+                rows.append([name, split, *values, run.get("duration_s") if split == "dev" else None])
+    header = ["run", "split", *(f"{head} {metric}" for head, metric in columns), "seconds"]
+    return format_table(rows, header)
+
+
+def compare_dirs(run_dirs: Sequence[str | Path]) -> str:
+    """Comparison table of finished runs, each named by its model and task (and number when they repeat)."""
+    runs: dict[str, dict[str, Any]] = {}
+    for run_dir in run_dirs:
+        run = load_run(run_dir)
+        if run is None:
+            continue
+        name = f"{run.get('model', '?')}/{run.get('task', '?')}"
+        if name in runs:
+            name = f"{name}#{Path(run_dir).name.split('_')[0]}"
+        runs[name] = run
+    return comparison_table(runs) if runs else "no finished runs to compare"
+
+
+class CompareRunsCallback(Callback):
+    """Hydra callback: at the end of a sweep, print the side-by-side table of its finished runs."""
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        run_dirs = sorted(
+            (p for p in sweep_dir.iterdir() if (p / "metrics.json").is_file()),
+            key=lambda p: int(p.name.split("_")[0]) if p.name.split("_")[0].isdigit() else 0,
+        )
+        table = compare_dirs(run_dirs)
+        print(f"\nComparison of {len(run_dirs)} run(s) in {sweep_dir}\n{table}", flush=True)
+        if run_dirs:
+            (sweep_dir / "comparison.txt").write_text(table + "\n", encoding="utf-8")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m src.report RUN_DIR [RUN_DIR ...]``: compare finished runs side by side."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("run_dirs", nargs="+", type=Path)
+    args = parser.parse_args(argv)
+    print(compare_dirs(args.run_dirs))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

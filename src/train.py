@@ -1,0 +1,251 @@
+"""Train one model on one task and write a self-contained run directory.
+
+    python -m src.train task=speaker_role model.classifier.C=0.5 seed=3
+    python -m src.train -m model=tfidf,transformer          # a sweep; ends with a side-by-side table
+
+The run directory holds: config.yaml (resolved), splits.json, metrics.json, predictions.jsonl, model/,
+provenance.json, training_log.csv and training_curve.png (families that train in epochs), train.log.
+metrics.json is written last: a directory without it is not a finished run (a failed one holds FAILED.txt).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import hydra
+from omegaconf import DictConfig, OmegaConf
+
+from src.config import CONFIG_DIR
+from src.data.corpus import CONTEXT_MODES, load_corpus, to_examples
+from src.data.splits import check_disjoint, make_splits, read_split_file, split_summary
+from src.errors import ConfigError, DiplostanceError
+from src.evaluate import Evaluation, evaluate
+from src.models.base import Examples, StanceModel
+from src.report import run_summary
+from src.tasks import Task, task_from_config
+from src.tracking import (
+    append_runs_table,
+    atomic_write_json,
+    atomic_write_jsonl,
+    atomic_write_text,
+    log_to_mlflow,
+    provenance,
+    write_history,
+)
+
+EVAL_SPLITS = ("dev", "test", "seed_test")
+
+
+def prediction_rows(
+    split: str, examples: Examples, model: StanceModel
+) -> tuple[list[dict[str, Any]], dict[str, list[Any]]]:
+    """Predict one split; returns the prediction-file rows and the predicted labels per head."""
+    proba = model.predict_proba(examples.texts, examples.contexts)
+    predicted = model.decode(proba)
+    rows = []
+    for i, sentence_id in enumerate(examples.ids or range(len(examples))):
+        rows.append(
+            {
+                "id": sentence_id,
+                "split": split,
+                "text": examples.texts[i],
+                "gold": {h.name: examples.labels[h.name][i] for h in model.heads}
+                if examples.labels
+                else None,
+                "pred": {h.name: predicted[h.name][i] for h in model.heads},
+                "proba": {
+                    h.name: {
+                        lab: round(float(p), 6) for lab, p in zip(h.labels, proba[h.name][i], strict=True)
+                    }
+                    for h in model.heads
+                },
+            }
+        )
+    return rows, predicted
+
+
+def _choice(group: str, fallback: str) -> str:
+    """The config option chosen for a group (``model=transformer`` -> ``transformer``), outside Hydra too."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if HydraConfig.initialized():
+        return str(HydraConfig.get().runtime.choices.get(group, fallback))
+    return fallback
+
+
+def _overrides() -> list[str]:
+    from hydra.core.hydra_config import HydraConfig
+
+    return list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
+
+
+def train(cfg: DictConfig) -> dict[str, float]:
+    """Load data, split, train, evaluate, save and record one run.
+
+    Args:
+        cfg: The composed ``train`` config (``conf/train.yaml``).
+
+    Returns:
+        The flat metrics (``"<split>/<head>/<metric>"``), including the task's optimized metric.
+    """
+    started = time.perf_counter()
+    run_dir = Path(cfg.paths.output_dir)
+    if (run_dir / "metrics.json").exists():
+        raise DiplostanceError(f"{run_dir} already holds a finished run; runs are never overwritten")
+    run_dir.mkdir(parents=True, exist_ok=True)
+    task: Task = task_from_config(OmegaConf.to_container(cfg.task, resolve=True))  # type: ignore[arg-type]
+    if cfg.data.context not in CONTEXT_MODES:
+        raise ConfigError(f"data.context: {cfg.data.context!r} is not one of {', '.join(CONTEXT_MODES)}")
+
+    # Data: validate everything before any artifact that looks like a result is written.
+    corpus = load_corpus(cfg.data.sentences, task.heads, cfg.data.documents)
+    if cfg.data.split_file:
+        splits = read_split_file(cfg.data.split_file, corpus)
+        corpus.files.append(Path(cfg.data.split_file))
+    else:
+        ratios = OmegaConf.to_container(cfg.data.ratios, resolve=True)
+        splits = make_splits(
+            corpus, cfg.data.split_seed, ratios, cfg.data.seed_source, cfg.data.train_on_seed
+        )  # type: ignore[arg-type]
+    check_disjoint(splits)
+    if not splits["train"]:
+        raise ConfigError("data: the split leaves no training documents")
+    examples = {
+        name: to_examples(corpus, docs, task.heads, cfg.data.context) for name, docs in splits.items() if docs
+    }
+    atomic_write_text(run_dir / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
+    atomic_write_json(
+        run_dir / "splits.json",
+        {
+            "split_seed": cfg.data.split_seed,
+            "split_file": cfg.data.split_file,
+            "summary": split_summary(corpus, splits),
+            "documents": splits,
+        },
+    )
+
+    # Model: built from its config node alone (it never sees the whole config).
+    # Partial first: kwargs given to instantiate() would be merged into the config and lose their types.
+    build = hydra.utils.instantiate(cfg.model, _partial_=True, _convert_="all")
+    model: StanceModel = build(heads=task.heads, seed=cfg.seed)
+    model_name = _choice("model", model.family)
+    print(
+        f"[diplostance] training {model_name} on task {task.name}: "
+        + ", ".join(f"{name} {len(ex)}" for name, ex in examples.items())
+        + " sentences",
+        flush=True,
+    )
+    fit_started = time.perf_counter()
+    model.fit(examples["train"], examples.get("dev"))
+    fit_seconds = time.perf_counter() - fit_started
+
+    evaluation, rows = Evaluation(), []
+    for split in EVAL_SPLITS:
+        if split not in examples:
+            continue
+        split_rows, predicted = prediction_rows(split, examples[split], model)
+        rows.extend(split_rows)
+        evaluation.update(evaluate(examples[split].labels, predicted, task.heads, split))  # type: ignore[arg-type]
+    atomic_write_jsonl(run_dir / "predictions.jsonl", rows)
+    write_history(getattr(model, "history_", []), run_dir)
+    if cfg.save_model:
+        model.save(run_dir / "model")
+    atomic_write_json(run_dir / "provenance.json", provenance(corpus.files, cfg.seed, _overrides()))
+
+    duration = time.perf_counter() - started
+    metrics = evaluation.scalars
+    record = {
+        "task": task.name,
+        "model": model_name,
+        "family": model.family,
+        "experiment": cfg.experiment_name,
+        "seed": cfg.seed,
+        "optimized_metric": task.optimized_metric,
+        "optimized_value": metrics.get(task.optimized_metric),
+        "duration_s": round(duration, 3),
+        "fit_s": round(fit_seconds, 3),
+        "thresholds": model.thresholds_,
+        **evaluation.to_dict(),
+    }
+    atomic_write_json(run_dir / "metrics.json", record)  # last: marks the run as finished
+
+    if cfg.logger.runs_table:
+        prov = provenance([], cfg.seed, [])["git"]
+        append_runs_table(
+            cfg.paths.runs_table,
+            [
+                {
+                    "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                    "run_dir": str(run_dir),
+                    "experiment": cfg.experiment_name,
+                    "task": task.name,
+                    "model": model_name,
+                    "head": head.name,
+                    "seed": cfg.seed,
+                    "split_seed": cfg.data.split_seed,
+                    "context": cfg.data.context,
+                    **{
+                        f"{split}_{m}": metrics.get(f"{split}/{head.name}/{m}")
+                        for split in EVAL_SPLITS
+                        for m in ("macro_f1", "accuracy")
+                    },
+                    "train_sentences": len(examples["train"]),
+                    "duration_s": round(duration, 1),
+                    "git_commit": prov["commit"],
+                    "git_dirty": prov["dirty"],
+                }
+                for head in task.heads
+            ],
+        )
+    if cfg.logger.mlflow_tracking_uri:
+        params = {
+            "task": task.name,
+            "model": model_name,
+            "seed": cfg.seed,
+            "context": cfg.data.context,
+            **{f"model.{k}": v for k, v in model.get_params().items()},
+        }
+        log_to_mlflow(
+            cfg.logger.mlflow_tracking_uri,
+            cfg.logger.mlflow_experiment,
+            run_dir.name,
+            params,
+            metrics,
+            run_dir,
+        )
+
+    print(
+        f"\n{model_name} on {task.name} ({duration:.1f} s) -> {run_dir}\n{run_summary(metrics)}", flush=True
+    )
+    return metrics
+
+
+@hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")
+def main(cfg: DictConfig) -> float | None:
+    """Hydra entry point: run :func:`train`; return the optimized metric for sweepers."""
+    try:
+        metrics = train(cfg)
+    except DiplostanceError as exc:
+        _mark_failed(cfg, exc)
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        sys.exit(2)
+    except BaseException as exc:
+        _mark_failed(cfg, exc)
+        raise
+    return metrics.get(str(cfg.task.optimized_metric))
+
+
+def _mark_failed(cfg: DictConfig, exc: BaseException) -> None:
+    try:
+        run_dir = Path(cfg.paths.output_dir)
+        if run_dir.is_dir() and not (run_dir / "metrics.json").exists():
+            atomic_write_text(run_dir / "FAILED.txt", f"{type(exc).__name__}: {exc}\n")
+    except Exception:  # never mask the original error while recording it
+        pass
+
+
+if __name__ == "__main__":
+    main()
