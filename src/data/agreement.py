@@ -1,0 +1,126 @@
+"""Inter-annotator agreement: draw a blind sample for a second annotation pass, then score it.
+
+    python -m src.data.agreement sample     # writes data/corpus/agreement/sample.jsonl (no labels in it)
+    python -m src.data.agreement score      # Cohen's kappa of the second pass against the corpus labels
+
+The sample lists sentence ids, texts and their documents only; the second annotator labels them from the codebook
+and each document's raw text, without seeing the first labels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from src.config import PROJECT_ROOT
+from src.data.corpus import read_records
+from src.report import format_table
+
+CORPUS = PROJECT_ROOT / "data" / "corpus"
+AGREEMENT_DIR = CORPUS / "agreement"
+SAMPLE_SEED = 2022
+SAMPLE_SHARE = 0.10
+STANCE_LABELS = ("cooperative", "threat_framing", "human_rights_concern")
+
+
+def draw_sample(
+    sentences: list[dict[str, Any]],
+    documents: dict[str, dict[str, Any]],
+    share: float = SAMPLE_SHARE,
+    seed: int = SAMPLE_SEED,
+) -> list[dict[str, Any]]:
+    """A simple random sample of sentences (without labels), in corpus order."""
+    rng = np.random.default_rng(seed)
+    size = round(share * len(sentences))
+    chosen = sorted(rng.choice(len(sentences), size=size, replace=False).tolist())
+    return [
+        {
+            "id": sentences[i]["id"],
+            "doc_id": sentences[i]["doc_id"],
+            "sent_idx": sentences[i]["sent_idx"],
+            "genre": documents[sentences[i]["doc_id"]]["genre"],
+            "title": documents[sentences[i]["doc_id"]]["title"],
+            "raw_file": f"data/corpus/raw/{sentences[i]['doc_id']}.txt",
+            "text": sentences[i]["text"],
+        }
+        for i in chosen
+    ]
+
+
+def kappa_table(
+    first: list[dict[str, Any]], second: list[dict[str, Any]]
+) -> tuple[list[list[Any]], dict[str, Any]]:
+    """Agreement figures of two annotation passes over the same sentences."""
+    from sklearn.metrics import cohen_kappa_score
+
+    by_id = {row["id"]: row for row in first}
+    pairs = [(by_id[row["id"]], row) for row in second if row["id"] in by_id]
+    rows, figures = [], {"sentences": len(pairs)}
+    for field in ("primary_stance", "speaker_role"):
+        a, b = [p[0][field] for p in pairs], [p[1][field] for p in pairs]
+        kappa, observed = cohen_kappa_score(a, b), float(np.mean([x == y for x, y in zip(a, b, strict=True)]))
+        figures[field] = {
+            "kappa": kappa,
+            "agreement": observed,
+            "disagreements": Counter(f"{x} -> {y}" for x, y in zip(a, b, strict=True) if x != y).most_common(
+                8
+            ),
+        }
+        rows.append([field, len(a), observed, kappa])
+    for label in STANCE_LABELS:
+        a = [label in p[0]["stance"] for p in pairs]
+        b = [label in p[1]["stance"] for p in pairs]
+        kappa = cohen_kappa_score(a, b)
+        figures[f"stance:{label}"] = {"kappa": kappa}
+        rows.append(
+            [
+                f"stance has {label}",
+                len(a),
+                float(np.mean([x == y for x, y in zip(a, b, strict=True)])),
+                kappa,
+            ]
+        )
+    same_speaker = [_norm(p[0]["speaker"]) == _norm(p[1]["speaker"]) for p in pairs]
+    rows.append(["speaker (name, exact)", len(pairs), float(np.mean(same_speaker)), None])
+    return rows, figures
+
+
+def _norm(name: str) -> str:
+    name = name.strip().lower()
+    return name[4:] if name.startswith("the ") else name
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=("sample", "score"))
+    parser.add_argument("--second", type=Path, default=AGREEMENT_DIR / "second_pass.jsonl")
+    args = parser.parse_args(argv)
+    sentences = [r for _, r in read_records(CORPUS / "sentences.jsonl")]
+    documents = {r["doc_id"]: r for _, r in read_records(CORPUS / "documents.jsonl")}
+    if args.command == "sample":
+        sample = draw_sample(sentences, documents)
+        AGREEMENT_DIR.mkdir(parents=True, exist_ok=True)
+        out = AGREEMENT_DIR / "sample.jsonl"
+        out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in sample), encoding="utf-8")
+        print(f"{len(sample)} sentences from {len({r['doc_id'] for r in sample})} documents -> {out}")
+        return 0
+    second = [r for _, r in read_records(args.second, "second-pass file")]
+    rows, figures = kappa_table(sentences, second)
+    print(
+        f"Agreement of the second pass ({args.second.name}) with the corpus labels, {figures['sentences']} sentences"
+    )
+    print(format_table(rows, ["field", "sentences", "observed agreement", "Cohen's kappa"]))
+    for field in ("primary_stance", "speaker_role"):
+        print(f"\nmost frequent {field} disagreements (corpus -> second pass):")
+        for pair, count in figures[field]["disagreements"]:
+            print(f"  {count:3d}  {pair}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
