@@ -15,25 +15,26 @@ SUMMARY_METRICS = ("accuracy", "macro_f1", "weighted_f1")
 
 
 def format_table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
-    """Align rows under a header; floats print with three decimals, missing values as '-'."""
+    """Align rows under a header: numbers right-aligned (floats with three decimals), text left-aligned,
+    missing values as '-'."""
 
     def cell(value: Any) -> str:
         if value is None:
             return "-"
         return f"{value:.3f}" if isinstance(value, float) else str(value)
 
-    cells = [[cell(v) for v in row] for row in rows]
-    widths = [
-        max(len(str(h)), *(len(r[i]) for r in cells)) if cells else len(str(h)) for i, h in enumerate(header)
+    numeric = [
+        all(isinstance(row[i], int | float) or row[i] is None for row in rows) for i in range(len(header))
     ]
-    lines = ["  ".join(str(h).ljust(w) for h, w in zip(header, widths, strict=True))]
+    cells = [[cell(v) for v in row] for row in rows]
+    widths = [max([len(str(h))] + [len(r[i]) for r in cells]) for i, h in enumerate(header)]
+    lines = ["  ".join(str(h).ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
     lines.append("  ".join("-" * w for w in widths))
     for row in cells:
-        lines.append(
-            "  ".join(
-                v.rjust(w) if i else v.ljust(w) for i, (v, w) in enumerate(zip(row, widths, strict=True))
-            )
+        padded = (
+            v.rjust(w) if numeric[i] else v.ljust(w) for i, (v, w) in enumerate(zip(row, widths, strict=True))
         )
+        lines.append("  ".join(padded).rstrip())
     return "\n".join(lines)
 
 

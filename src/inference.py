@@ -1,0 +1,209 @@
+"""Label new text with a saved run: ``load_model(run_or_model_dir)`` -> :class:`Labeller`.
+
+    from src.inference import load_model
+    labeller = load_model("outputs/runs/2026-01-01_12-00-00_000000_multitask_tfidf")
+    labeller.predict(["Tokyo and Washington reaffirmed their alliance."])
+    labeller.predict_article(open("article.txt").read())
+
+The stance and the speaker *role* come from the trained model; the speaker's *name* comes from rule-based
+attribution (``src.attribution``), which needs no training.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from src.data.corpus import previous_sentences
+from src.errors import ModelError
+from src.models import load_model as load_saved_model
+from src.models.base import META_FILE, StanceModel
+
+STANCE_HEADS = ("primary_stance", "stance")
+ROLE_HEAD = "speaker_role"
+
+
+def resolve_model_dir(path: str | os.PathLike[str]) -> Path:
+    """Accept a run directory (holding ``model/``) or a model directory itself."""
+    path = Path(path)
+    if (path / "model" / META_FILE).is_file():
+        return path / "model"
+    if (path / META_FILE).is_file() or not (path / "model").is_dir():
+        return path
+    return path / "model"
+
+
+class Labeller:
+    """A loaded model plus article-level labelling.
+
+    Args:
+        model: Any fitted :class:`~src.models.base.StanceModel`.
+        batch_size: Sentences per call to the model (bounds memory on long inputs).
+    """
+
+    def __init__(self, model: StanceModel, batch_size: int = 512) -> None:
+        self.model = model
+        self.batch_size = batch_size
+
+    @property
+    def heads(self) -> list[str]:
+        return [h.name for h in self.model.heads]
+
+    def predict(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """Labels and probabilities of every head the model was trained on, per sentence.
+
+        Args:
+            texts: Sentences.
+            contexts: Previous sentences (used only by models trained with ``data.context=previous``;
+                missing contexts count as empty).
+
+        Returns:
+            Per sentence ``{"labels": {head: label}, "probabilities": {head: {label: p}}}``; multi-label heads
+            give a list of labels.
+        """
+        texts = list(texts)
+        if contexts is None and self.model.uses_context_:
+            contexts = [""] * len(texts)
+        out: list[dict[str, Any]] = []
+        for start in range(0, len(texts), self.batch_size):
+            batch = texts[start : start + self.batch_size]
+            batch_contexts = None if contexts is None else list(contexts[start : start + self.batch_size])
+            proba = self.model.predict_proba(batch, batch_contexts)
+            labels = self.model.decode(proba)
+            for i in range(len(batch)):
+                out.append(
+                    {
+                        "labels": {h.name: labels[h.name][i] for h in self.model.heads},
+                        "probabilities": {
+                            h.name: {
+                                lab: round(float(p), 4)
+                                for lab, p in zip(h.labels, proba[h.name][i], strict=True)
+                            }
+                            for h in self.model.heads
+                        },
+                    }
+                )
+        return out
+
+    def predict_article(
+        self, raw_text: str, *, html: bool | None = None, genre: str | None = None, author: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Ingest a raw article and label it sentence by sentence.
+
+        Args:
+            raw_text: The article as a reader sees it (plain text or HTML); page furniture is dropped.
+            html: Force (True) or forbid (False) HTML parsing; detected when None.
+            genre: Document genre if known (official genres attribute unsourced sentences to ``author``).
+            author: Issuing author of an official document.
+
+        Returns:
+            One record per body sentence: index, text, transcript turn, stance labels and probabilities, speaker
+            name and mention (attribution), speaker role (classifier, when the model has that head).
+        """
+        return self.predict_articles([raw_text], html=html, genre=genre, author=author)[0]
+
+    def predict_articles(
+        self,
+        raw_texts: Sequence[str],
+        *,
+        html: bool | None = None,
+        genre: str | None = None,
+        author: str | None = None,
+    ) -> list[list[dict[str, Any]]]:
+        """Label several articles, batching their sentences through the model together (see ``predict_article``)."""
+        from src.attribution import attribute
+        from src.data.ingest import ingest
+
+        articles = [ingest(raw, html=html) for raw in raw_texts]
+        texts = [s.text for sentences in articles for s in sentences]
+        contexts = None
+        if self.model.uses_context_:
+            owners = [i for i, sentences in enumerate(articles) for _ in sentences]
+            contexts = previous_sentences(owners, texts)
+        predictions = iter(self.predict(texts, contexts))
+        return [
+            self._records(sentences, attribute(sentences, author=author, genre=genre), predictions)
+            for sentences in articles
+        ]
+
+    @staticmethod
+    def _records(
+        sentences: Sequence[Any], attributions: Sequence[Any], predictions: Iterator[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
+        records = []
+        for sentence, attribution in zip(sentences, attributions, strict=True):
+            prediction = next(predictions)
+            labels, proba = prediction["labels"], prediction["probabilities"]
+            record: dict[str, Any] = {"index": sentence.index, "text": sentence.text, "turn": sentence.turn}
+            for head in STANCE_HEADS:
+                if head in labels:
+                    record[head] = labels[head]
+                    record[f"{head}_probabilities"] = proba[head]
+            record["speaker"] = attribution.speaker
+            record["speaker_mention"] = attribution.mention
+            record[ROLE_HEAD] = labels.get(ROLE_HEAD)
+            if ROLE_HEAD in proba:
+                record[f"{ROLE_HEAD}_probabilities"] = proba[ROLE_HEAD]
+            for head in labels:  # heads of users' own schemes pass through unchanged
+                if head not in STANCE_HEADS and head != ROLE_HEAD:
+                    record[head] = labels[head]
+            records.append(record)
+        return records
+
+
+def stance_profile(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Per-article profile: stance counts overall and by speaker, and who frames whom as a threat.
+
+    Returns:
+        ``{"sentences": n, "stance": {label: n}, "by_speaker": {speaker: {"role": r, label: n}}}``.
+    """
+
+    def stances(record: dict[str, Any]) -> list[str]:
+        if "stance" in record:
+            return list(record["stance"]) or ["none"]
+        return [record["primary_stance"]] if "primary_stance" in record else []
+
+    overall: Counter[str] = Counter()
+    by_speaker: dict[str, Counter[str]] = {}
+    roles: dict[str, Counter[str]] = {}
+    for record in records:
+        labels = stances(record)
+        overall.update(labels)
+        by_speaker.setdefault(record["speaker"], Counter()).update(labels)
+        if record.get(ROLE_HEAD):
+            roles.setdefault(record["speaker"], Counter())[record[ROLE_HEAD]] += 1
+    return {
+        "sentences": len(records),
+        "stance": dict(overall.most_common()),
+        "by_speaker": {
+            speaker: {
+                "role": roles[speaker].most_common(1)[0][0] if speaker in roles else None,
+                **dict(counts.most_common()),
+            }
+            for speaker, counts in by_speaker.items()
+        },
+    }
+
+
+def load_model(
+    run_or_model_dir: str | os.PathLike[str], *, quantize: bool = False, batch_size: int = 512
+) -> Labeller:
+    """Load a saved run (or its ``model/`` directory) for labelling.
+
+    Args:
+        run_or_model_dir: A run directory written by ``python -m src.train``, or its ``model/`` subdirectory.
+        quantize: Apply int8 dynamic quantization (transformer family; faster on CPU, slightly different outputs).
+        batch_size: Sentences per model call.
+
+    Raises:
+        ModelError: Missing files, an incompatible package version, or untrusted content.
+    """
+    model = load_saved_model(resolve_model_dir(run_or_model_dir))
+    if quantize:
+        if not hasattr(model, "quantize"):
+            raise ModelError(f"{run_or_model_dir}: quantize: the {model.family} family has no int8 mode")
+        model = model.quantize()
+    return Labeller(model, batch_size=batch_size)

@@ -1,0 +1,181 @@
+"""Labelling new articles with a saved run: Python API, CLI, article profile, safe loading, bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+
+from src.config import CONFIG_DIR, PROJECT_ROOT
+from src.errors import DataError, ModelError
+from src.inference import load_model, stance_profile
+from src.train import train
+
+SEED_RAW = PROJECT_ROOT / "data" / "corpus" / "raw" / "seed-000.txt"
+SEED_GOLD = [
+    r
+    for r in map(json.loads, (PROJECT_ROOT / "data/corpus/sentences.jsonl").read_text().splitlines())
+    if r["doc_id"] == "seed-000"
+]
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> Path:
+    """A TF-IDF multitask run (stance + speaker role) trained on the fixture corpus."""
+    root = tmp_path_factory.mktemp("predict")
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose(
+            "train",
+            overrides=[
+                "data=fixture",
+                "task=multitask",
+                f"paths.output_dir={root / 'run'}",
+                f"paths.log_dir={root}",
+            ],
+        )
+    train(cfg)
+    return root / "run"
+
+
+def _cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "src.predict", *args], cwd=PROJECT_ROOT, input=stdin, capture_output=True
+    )
+
+
+def test_api_labels_the_seed_article(run_dir):
+    labeller = load_model(run_dir)
+    records = labeller.predict_article(SEED_RAW.read_text(encoding="utf-8"))
+    assert [r["text"] for r in records] == [g["text"] for g in SEED_GOLD]
+    allowed_stance = {"cooperative", "threat_framing", "human_rights_concern", "none"}
+    for record in records:
+        assert record["primary_stance"] in allowed_stance
+        assert sum(record["primary_stance_probabilities"].values()) == pytest.approx(1.0, abs=1e-3)
+        assert record["speaker_role"] in labeller.model.heads[1].labels
+        assert isinstance(record["speaker"], str) and record["speaker"]
+    assert records[6]["speaker"] == "Antony Blinken"
+    assert records[7]["speaker"] == "Antony Blinken"  # "He also said ..." resolves to the previous speaker
+    profile = stance_profile(records)
+    assert profile["sentences"] == len(SEED_GOLD)
+    assert sum(profile["stance"].values()) == len(SEED_GOLD)
+    assert "Antony Blinken" in profile["by_speaker"]
+
+
+def test_api_predict_on_sentences(run_dir):
+    out = load_model(run_dir / "model").predict(
+        ["Tokyo and Manila signed a defense pact.", "The talks ended."]
+    )
+    assert len(out) == 2 and set(out[0]["labels"]) == {"primary_stance", "speaker_role"}
+
+
+def test_predictions_of_loaded_model_equal_the_runs_stored_predictions(run_dir):
+    rows = [json.loads(line) for line in (run_dir / "predictions.jsonl").read_text().splitlines()]
+    predicted = load_model(run_dir).predict([r["text"] for r in rows])
+    assert [p["labels"] for p in predicted] == [r["pred"] for r in rows]
+
+
+def test_cli_jsonl_to_file_with_profile(run_dir, tmp_path):
+    out = tmp_path / "labels.jsonl"
+    done = _cli(f"model_dir={run_dir}", f"input={SEED_RAW}", "format=jsonl", f"output={out}")
+    assert done.returncode == 0, done.stderr.decode()
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["text"] for r in records] == [g["text"] for g in SEED_GOLD]
+    assert {"article", "primary_stance", "speaker", "speaker_mention", "speaker_role"} <= set(records[0])
+    assert b"Profile of" in done.stderr
+
+
+def test_cli_glob_stdin_csv_and_table(run_dir, tmp_path):
+    for name in ("a.txt", "b.txt"):
+        shutil.copy(SEED_RAW, tmp_path / name)
+    done = _cli(f"model_dir={run_dir}", f"input={tmp_path}/*.txt", "format=csv", "profile=false")
+    assert done.returncode == 0, done.stderr.decode()
+    lines = done.stdout.decode().splitlines()
+    assert lines[0].startswith("article,index,turn,text") and len(lines) == 1 + 2 * len(SEED_GOLD)
+    done = _cli(f"model_dir={run_dir}", "format=table", stdin=SEED_RAW.read_bytes())
+    assert done.returncode == 0 and b"<stdin>" in done.stdout and b"Profile of <stdin>" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty"),
+        (b"\x00\x01\x02binary\x00data", "binary"),
+        (b"Allies met.\nTokyo \xff\xfe said so.\n", "UTF-8"),
+    ],
+)
+def test_cli_bad_input_files(run_dir, tmp_path, content, message):
+    bad, out = tmp_path / "bad.txt", tmp_path / "out.jsonl"
+    bad.write_bytes(content)
+    done = _cli(f"model_dir={run_dir}", f"input={bad}", "format=jsonl", f"output={out}")
+    stderr = done.stderr.decode()
+    assert done.returncode == 2
+    assert stderr.startswith(f"error: {bad}") and message in stderr and len(stderr.strip().splitlines()) == 1
+    assert not out.exists() and not list(tmp_path.glob(".out.jsonl*"))
+
+
+def test_a_single_one_megabyte_line_is_handled(run_dir, tmp_path):
+    big = tmp_path / "big.txt"
+    big.write_text(("The allies met again and agreed to talk. " * 26000)[:1_000_000], encoding="utf-8")
+    done = _cli(
+        f"model_dir={run_dir}",
+        f"input={big}",
+        "format=jsonl",
+        f"output={tmp_path / 'o.jsonl'}",
+        "profile=false",
+    )
+    assert done.returncode in (0, 2), done.stderr.decode()
+    if done.returncode == 2:  # refused with one clear line, no output
+        assert done.stderr.decode().startswith(f"error: {big}") and not (tmp_path / "o.jsonl").exists()
+    else:
+        assert (tmp_path / "o.jsonl").stat().st_size > 0
+
+
+def test_model_dir_with_missing_files(run_dir, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(run_dir / "model", broken)
+    (broken / "speaker_role.skops").unlink()
+    with pytest.raises(ModelError, match="speaker_role.skops: missing"):
+        load_model(broken)
+    done = _cli(f"model_dir={broken}", f"input={SEED_RAW}")
+    assert (
+        done.returncode == 2
+        and b"speaker_role.skops: missing" in done.stderr
+        and b"Traceback" not in done.stderr
+    )
+
+
+def test_model_dir_from_an_incompatible_version(run_dir, tmp_path):
+    old = tmp_path / "old"
+    shutil.copytree(run_dir / "model", old)
+    meta = json.loads((old / "model_meta.json").read_text())
+    meta.update(format_version=99, package_version="9.0.0")
+    (old / "model_meta.json").write_text(json.dumps(meta))
+    with pytest.raises(ModelError, match="written by diplostance 9.0.0"):
+        load_model(old)
+
+
+def test_tampered_model_file_is_refused(run_dir, tmp_path):
+    import skops.io as sio
+
+    tampered = tmp_path / "tampered"
+    shutil.copytree(run_dir / "model", tampered)
+    sio.dump({"payload": Path("/etc/passwd")}, tampered / "primary_stance.skops")
+    with pytest.raises(ModelError, match="untrusted types"):
+        load_model(tampered)
+    (tampered / "primary_stance.skops").write_bytes(b"not a zip file")
+    with pytest.raises(ModelError, match="not a readable skops file"):
+        load_model(tampered)
+
+
+def test_missing_model_dir_and_no_input_match(tmp_path):
+    with pytest.raises(ModelError, match="does not exist"):
+        load_model(tmp_path / "nothing")
+    from src.predict import input_paths
+
+    with pytest.raises(DataError, match="matches no file"):
+        input_paths(str(tmp_path / "*.none"))
