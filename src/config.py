@@ -89,6 +89,52 @@ class LoggerConfig:
 
 
 @dataclass
+class TransformerConfig:
+    _target_: str = "src.models.transformer.TransformerModel"
+    pretrained: str = "default"
+    learning_rate: float = 5e-5
+    num_epochs: int = 6
+    batch_size: int = 16
+    eval_batch_size: int = 64
+    max_length: int = 128
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    early_stopping_patience: Optional[int] = 2
+    class_weight: Optional[str] = None
+    pooling: str = "mean"
+    group_by_length: bool = True
+    device: str = "auto"
+
+
+@dataclass
+class EmbeddingLogregConfig:
+    _target_: str = "src.models.embedding.EmbeddingLogregModel"
+    pretrained: str = "default"
+    max_length: int = 128
+    batch_size: int = 64
+    pooling: str = "mean"
+    normalize: bool = True
+    C: float = 1.0
+    class_weight: Optional[str] = "balanced"
+    max_iter: int = 2000
+    device: str = "auto"
+
+
+@dataclass
+class PredictConfig:
+    model_dir: str = MISSING
+    input: str = "-"
+    output: Optional[str] = None
+    format: str = "table"
+    profile: bool = True
+    quantize: bool = False
+    batch_size: int = 512
+    html: Optional[bool] = None
+    genre: Optional[str] = None
+    author: Optional[str] = None
+
+
+@dataclass
 class TrainConfig:
     data: DataConfig = MISSING
     task: TaskConfig = MISSING
@@ -105,6 +151,7 @@ def register_configs() -> None:
     """Register every schema (idempotent; called on import)."""
     cs = ConfigStore.instance()
     cs.store(name="train_schema", node=TrainConfig)
+    cs.store(name="predict_schema", node=PredictConfig)
     cs.store(group="paths", name="paths_schema", node=PathsConfig)
     cs.store(group="data", name="data_schema", node=DataConfig)
     cs.store(group="task", name="task_schema", node=TaskConfig)
@@ -116,5 +163,7 @@ def register_configs() -> None:
 
 # Schema name -> dataclass for model families beyond TF-IDF (filled in below by later families).
 MODEL_SCHEMAS: dict[str, type] = {}
+MODEL_SCHEMAS["transformer_schema"] = TransformerConfig
+MODEL_SCHEMAS["embedding_logreg_schema"] = EmbeddingLogregConfig
 
 register_configs()
