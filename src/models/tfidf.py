@@ -11,6 +11,7 @@ import importlib.abc
 import re
 import sys
 from collections.abc import Iterator, Sequence
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -147,41 +148,54 @@ class CachedTfidfVectorizer(TransformerMixin, BaseEstimator):
             [vocabulary[g] for g in char_wb_ngrams(word, lo, hi) if g in vocabulary], dtype=np.int64
         )
 
-    def _word_columns(self, text: str) -> np.ndarray:
-        lookup, (lo, hi) = self.vocabulary_.get, self.ngram_range
-        tokens = TOKEN_PATTERN.findall(text)
-        columns: list[int | None] = []
+    def _char_entries(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Per-row counts and columns of every character n-gram occurrence, from per-word cached columns."""
+        cache: dict[str, np.ndarray] = self.__dict__.setdefault("_cache", {})
+        pieces: list[np.ndarray] = []
+        per_row = np.zeros(len(texts), dtype=np.int64)
+        for row, text in enumerate(texts):
+            size = 0
+            for word in text.split():
+                columns = cache.get(word)
+                if columns is None:
+                    columns = self._char_columns(word)
+                    if len(cache) < MAX_CACHED_WORDS:
+                        cache[word] = columns
+                pieces.append(columns)
+                size += len(columns)
+            per_row[row] = size
+        return per_row, (np.concatenate(pieces) if pieces else np.zeros(0, np.int64))
+
+    def _word_entries(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Per-row counts and columns of every word n-gram occurrence, looked up for the whole batch at C speed."""
+        tokens = [TOKEN_PATTERN.findall(text) for text in texts]
+        row_of_token = np.repeat(np.arange(len(texts)), np.fromiter(map(len, tokens), np.int64, len(tokens)))
+        flat = list(chain.from_iterable(tokens))
+        lo, hi = self.ngram_range
+        rows, cols = [], []
         for n in range(lo, hi + 1):
-            # n-grams joined exactly as scikit-learn joins them ("a b"), built with C-level map/zip.
-            grams = tokens if n == 1 else map(" ".join, zip(*(tokens[i:] for i in range(n)), strict=False))
-            columns.extend(map(lookup, grams))
-        return np.array([c for c in columns if c is not None], dtype=np.int64)
+            count = len(flat) - n + 1
+            if count <= 0:
+                continue
+            # n-grams joined as scikit-learn joins them ("a b"); those spanning two sentences are masked out.
+            grams = flat if n == 1 else map(" ".join, zip(*(flat[i:] for i in range(n)), strict=False))
+            ids = np.fromiter(map(self.vocabulary_.get, grams, repeat(-1)), np.int64, count)
+            keep = ids >= 0
+            if n > 1:
+                keep &= row_of_token[:count] == row_of_token[n - 1 :]
+            rows.append(row_of_token[:count][keep])
+            cols.append(ids[keep])
+        if not rows:
+            return np.zeros(len(texts), np.int64), np.zeros(0, np.int64)
+        row, col = np.concatenate(rows), np.concatenate(cols)
+        return np.bincount(row, minlength=len(texts)), col[np.argsort(row, kind="stable")]
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
-        pieces: list[np.ndarray] = []
-        lengths = np.zeros(len(texts), dtype=np.int64)
-        if self.analyzer == "char_wb":
-            cache: dict[str, np.ndarray] = self.__dict__.setdefault("_cache", {})
-            for row, text in enumerate(texts):
-                before = len(pieces)
-                for word in (text.lower() if self.lowercase else text).split():
-                    columns = cache.get(word)
-                    if columns is None:
-                        columns = self._char_columns(word)
-                        if len(cache) < MAX_CACHED_WORDS:
-                            cache[word] = columns
-                    pieces.append(columns)
-                lengths[row] = sum(len(p) for p in pieces[before:])
-        else:
-            for row, text in enumerate(texts):
-                columns = self._word_columns(text.lower() if self.lowercase else text)
-                pieces.append(columns)
-                lengths[row] = len(columns)
-        indices = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
-        indptr = np.concatenate([[0], np.cumsum(lengths)])
-        counts = sparse.csr_matrix(
-            (np.ones(len(indices)), indices, indptr), shape=(len(texts), len(self.idf_))
-        )
+        if self.lowercase:
+            texts = [text.lower() for text in texts]
+        per_row, cols = self._char_entries(texts) if self.analyzer == "char_wb" else self._word_entries(texts)
+        indptr = np.concatenate([[0], np.cumsum(per_row)])
+        counts = sparse.csr_matrix((np.ones(len(cols)), cols, indptr), shape=(len(texts), len(self.idf_)))
         counts.sum_duplicates()
         if self.sublinear_tf:
             np.log(counts.data, out=counts.data)

@@ -1,0 +1,54 @@
+"""The cached TF-IDF vectorizer gives exactly scikit-learn's TfidfVectorizer output, and the model round-trips."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from src.models.tfidf import CachedTfidfVectorizer, char_wb_ngrams
+from tests.conftest import FIXTURE_CORPUS
+
+TEXTS = [json.loads(line)["text"] for line in (FIXTURE_CORPUS / "sentences.jsonl").read_text().splitlines()]
+UNSEEN = ["", "a", "Tokyo", "  spaced   out\u00a0words  ", "Ünïcödé wörds and U.S.-Japan ties", "x y"]
+
+
+@pytest.mark.parametrize(
+    ("analyzer", "ngram_range", "min_df", "lowercase"),
+    [
+        ("word", (1, 2), 1, True),
+        ("word", (2, 3), 1, False),
+        ("word", (1, 1), 2, True),
+        ("char_wb", (2, 5), 1, True),
+        ("char_wb", (1, 3), 2, False),
+    ],
+)
+def test_matches_scikit_learn_exactly(analyzer, ngram_range, min_df, lowercase):
+    options = {
+        "analyzer": analyzer,
+        "ngram_range": ngram_range,
+        "min_df": min_df,
+        "lowercase": lowercase,
+        "sublinear_tf": True,
+    }
+    reference = TfidfVectorizer(**options).fit(TEXTS[:40])
+    fast = CachedTfidfVectorizer(**options).fit(TEXTS[:40])
+    for batch in (TEXTS, UNSEEN, TEXTS[:1]):
+        expected, got = reference.transform(batch), fast.transform(batch)
+        assert got.shape == expected.shape
+        assert np.abs((expected - got).toarray()).max() < 1e-12
+    again = fast.transform(TEXTS)  # warm cache gives the same result
+    assert np.abs((reference.transform(TEXTS) - again).toarray()).max() < 1e-12
+
+
+def test_char_wb_ngrams_counts_short_words_once():
+    assert char_wb_ngrams("a", 2, 5) == [" a", "a ", " a "]
+    assert char_wb_ngrams("ab", 3, 3) == [" ab", "ab "]
+
+
+def test_word_cache_is_not_persisted():
+    fast = CachedTfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3)).fit(TEXTS)
+    fast.transform(TEXTS)
+    assert "_cache" in fast.__dict__ and "_cache" not in fast.__getstate__()
