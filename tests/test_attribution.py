@@ -1,0 +1,375 @@
+"""Tests for rule-based speaker attribution on tricky sentences."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from src.attribution import (
+    Attribution,
+    attribute,
+    document_author,
+    evaluate_attribution,
+    lenient_speaker,
+    main,
+    normalize_speaker,
+)
+from src.data.ingest import ingest
+
+
+def speakers(sentences: list[str], **kwargs: object) -> list[tuple[str, str | None]]:
+    return [(a.speaker, a.mention) for a in attribute(sentences, **kwargs)]
+
+
+# Sentences of the seed article (a real DW report) with their annotated speaker and mention.
+SEED = [
+    ("US and Japan seek new security cooperation", "narrator", None),
+    (
+        "The two powers announced that they would soon sign two new defense deals.",
+        "United States and Japan",
+        "The two powers",
+    ),
+    ("Two new deals to be signed", "narrator", None),
+    (
+        "US Secretary of State Antony Blinken said the two\xa0countries reached a broad agreement on a new deal.",
+        "Antony Blinken",
+        "US Secretary of State Antony Blinken",
+    ),
+    (
+        "He also said Washington and Tokyo would sign a deal on research and development.",
+        "Antony Blinken",
+        "He",
+    ),
+    (
+        'The Pentagon said the meeting reaffirmed the importance of the alliance as "the cornerstone of peace."',
+        "Pentagon",
+        "The Pentagon",
+    ),
+    (
+        "Washington was represented by US Defense Secretary Lloyd Austin and Secretary of State Blinken.",
+        "narrator",
+        None,
+    ),
+    (
+        "Austin and Blinken said they were committed to continued close cooperation with their Japanese partners.",
+        "Lloyd Austin and Antony Blinken",
+        "Austin and Blinken",
+    ),
+    (
+        "Blinken was cited by Japanese news agency Kyodo as saying it was important to remain wary of such countries.",
+        "Antony Blinken",
+        "Blinken",
+    ),
+    ("The comments were thought to refer to China and North Korea.", "narrator", None),
+    (
+        "Defense Secretary\xa0Austin said the US-Japan alliance is increasingly important.",
+        "Lloyd Austin",
+        "Defense Secretary\xa0Austin",
+    ),
+    ("\"We're meeting against a backdrop of increased tensions,'' Austin said.", "Lloyd Austin", "Austin"),
+    (
+        'The delegates "resolved to work together to deter destabilizing activities," according to a joint statement '
+        "that followed the talks.",
+        "United States and Japan (joint statement)",
+        "a joint statement",
+    ),
+    (
+        'They voiced "serious and ongoing concerns" about human rights issues in China\'s Xinjiang region, as well as '
+        "in\xa0Hong Kong",
+        "United States and Japan (joint statement)",
+        "They",
+    ),
+    (
+        "The statement also underscored the importance of peace and stability in the Taiwan Strait.",
+        "United States and Japan (joint statement)",
+        "The statement",
+    ),
+]
+
+
+def test_seed_article_sentences() -> None:
+    texts = [s for s, _, _ in SEED]
+    texts.insert(1, "Eyeing threats from China, the United States and Japan want a stronger alliance.")
+    got = speakers(texts, genre="news")
+    del got[1]
+    assert got == [(speaker, mention) for _, speaker, mention in SEED]
+
+
+def test_pronoun_takes_previous_speaker() -> None:
+    got = speakers(
+        [
+            "Headline",
+            "Foreign Minister Shinpei Ogasawara told reporters the judgment was unacceptable.",
+            "He said Japan would consider all options.",
+            "She added nothing.",
+        ]
+    )
+    assert got[1:] == [
+        ("Shinpei Ogasawara", "Foreign Minister Shinpei Ogasawara"),
+        ("Shinpei Ogasawara", "He"),
+        ("Shinpei Ogasawara", "She"),
+    ]
+
+
+def test_continued_quotes_keep_or_take_the_speaker() -> None:
+    got = attribute(
+        [
+            "Headline",
+            "“The numbers look odd,” said Rie Matsukawa, a researcher at the Pacific Bridge Institute.",
+            "“Either way, Pyongyang is telling the world something.”",
+            '"Each visit is short and carefully calibrated.',
+            'The cumulative effect is a slow erosion of control."',
+            "The launch was the fifth this month.",
+            '"We have handed over a list of names.',
+            'General assurances are not enough," said Katrin Vollmer, the EU special representative.',
+        ]
+    )
+    assert [(a.speaker, a.mention, a.method) for a in got[1:]] == [
+        ("Rie Matsukawa", "Rie Matsukawa", "quote_inversion"),
+        ("Rie Matsukawa", None, "continued_quote"),
+        ("Rie Matsukawa", None, "continued_quote"),
+        ("Rie Matsukawa", None, "continued_quote"),
+        ("narrator", None, "narrator"),
+        ("Katrin Vollmer", None, "continued_quote"),  # the quotation's attribution comes in the next sentence
+        ("Katrin Vollmer", "Katrin Vollmer", "quote_inversion"),
+    ]
+
+
+def test_according_to_is_the_outer_source() -> None:
+    got = speakers(
+        [
+            "Headline",
+            "Officials in Washington have privately urged both allies to keep calm, according to two diplomats "
+            "familiar with the discussions.",
+            "The US Navy has made such transits monthly, according to figures compiled by the Lantern Maritime Center.",
+            "The missile flew 4,600 kilometers, according to Japan's Defense Ministry.",
+        ]
+    )
+    assert got[1:] == [
+        ("anonymous diplomats", "two diplomats familiar with the discussions"),
+        ("Lantern Maritime Center", "the Lantern Maritime Center"),
+        ("Japanese Defense Ministry", "Japan's Defense Ministry"),
+    ]
+
+
+def test_nested_attribution_goes_to_the_outer_speaker() -> None:
+    got = speakers(
+        [
+            "Headline",
+            "Kenji Aramaki said Daniel Whitcomb had told him the alliance was ironclad.",
+            "In Washington, the State Department said Secretary of State Daniel Whitcomb had spoken to Tokyo.",
+            "The two agreed to act, according to the department.",
+        ]
+    )
+    assert got[1:] == [
+        ("Kenji Aramaki", "Kenji Aramaki"),
+        ("US State Department", "the State Department"),
+        ("US State Department", "the department"),
+    ]
+
+
+def test_subject_forms() -> None:
+    got = speakers(
+        [
+            "Headline",
+            "Japan's ambassador, Hideo Kuroiwa, told the assembly the abductions were not a matter of the past.",
+            "Kenta Oshiro, a researcher based in Naha, said the talks were a test.",
+            "China, North Korea's main ally, said it firmly opposed the test.",
+            "Asked about the report, Chinese Foreign Ministry spokesman Zhou Yiming said there were no defectors.",
+            "Tokyo also intends to point to its contributions, the official said.",
+            "Trilateral coordination, they stressed, is too important to be held hostage.",
+            "Diplomats said a draft resolution could take weeks.",
+            "A senior Japanese Foreign Ministry official said Tokyo was prepared to talk.",
+            "China's foreign ministry dismissed the statements as interference.",
+        ]
+    )
+    assert got[1:] == [
+        ("Hideo Kuroiwa", "Japan's ambassador, Hideo Kuroiwa"),
+        ("Kenta Oshiro", "Kenta Oshiro"),
+        ("China", "China"),
+        ("Zhou Yiming", "Chinese Foreign Ministry spokesman Zhou Yiming"),
+        ("Zhou Yiming", "the official"),  # no earlier "official": the previous speaker
+        ("Zhou Yiming", "they"),
+        ("anonymous diplomats", "Diplomats"),
+        ("anonymous Japanese Foreign Ministry official", "A senior Japanese Foreign Ministry official"),
+        ("Chinese foreign ministry", "China's foreign ministry"),
+    ]
+
+
+def test_no_source_is_narrator_or_author() -> None:
+    sentences = ["A headline", "The launch was the fifth this month.", "We urge restraint."]
+    assert speakers(sentences, genre="news") == [("narrator", None)] * 3
+    author = "Chinese Foreign Ministry"
+    assert speakers(sentences, genre="spokesperson", author=author) == [(author, None)] * 3
+    # In its own statement, the author's country stands for the author.
+    assert speakers(
+        ["A headline", "China solemnly declares that the award is void."], genre="spokesperson", author=author
+    )[1] == (author, None)
+    # Not-speech sentences, and verbs used as nouns or adjectives, stay with the narrator.
+    assert (
+        speakers(
+            [
+                "Headline",
+                "The vessels left shortly before noon.",
+                "China will work with ASEAN member states on the code.",
+                "Less visible was any word about the estimated 80,000 prisoners.",
+                "We are told that raising such matters would spoil the atmosphere.",
+            ]
+        )[1:]
+        == [("narrator", None)] * 4
+    )
+
+
+def test_transcript_turns() -> None:
+    raw = (
+        "Press Conference by Foreign Minister Kenji Arakawa\n\n"
+        "Minister Arakawa: North Korea launched a missile. We protested.\n\n"
+        "Question (Harbor Street Daily): UN experts said the camps hold thousands. Will Japan act?\n\n"
+        "Moderator: I am Kaori Nishizawa, and I will moderate. Welcome.\n\n"
+        "Question: One more thing?\n"
+    )
+    got = attribute(ingest(raw), genre="transcript")
+    assert [(a.speaker, a.method) for a in got] == [
+        ("narrator", "narrator"),
+        ("Kenji Arakawa", "turn"),
+        ("Kenji Arakawa", "turn"),
+        ("Harbor Street Daily reporter", "turn"),
+        ("Harbor Street Daily reporter", "turn"),  # the turn's speaker, not the experts it reports
+        ("Kaori Nishizawa", "turn"),
+        ("Kaori Nishizawa", "turn"),
+        ("reporter", "turn"),
+    ]
+    assert all(a.mention is None for a in got)
+
+
+def test_turns_can_be_passed_with_strings() -> None:
+    got = attribute(
+        ["Title", "Thank you.", "No comment."], turns=[None, "Spokesperson Wen Jiale", "United Kingdom"]
+    )
+    assert [a.speaker for a in got] == ["narrator", "Wen Jiale", "United Kingdom delegation"]
+    with pytest.raises(ValueError, match="2 turn labels for 3 sentences"):
+        attribute(["a", "b", "c"], turns=[None, None])
+
+
+def test_canonical_names_within_a_document() -> None:
+    got = speakers(
+        [
+            "Secretary Whitcomb's Meeting with Japanese Foreign Minister Norimatsu",
+            "Secretary of State Daniel Whitcomb met today with Japanese Foreign Minister Takeshi Norimatsu.",
+            "The Secretary and the Foreign Minister welcomed the progress.",
+            "Secretary Whitcomb reaffirmed the commitment of the United States.",
+            "Defense Minister Nobuo Kishi said the drills were routine.",
+            "Kishi added that more would follow.",
+            "The Foreign Minister thanked the Secretary for his hospitality.",
+            "The two ministers expressed concern.",
+        ],
+        genre="readout",
+        author="US State Department",
+    )
+    assert got[1:] == [
+        ("US State Department", None),
+        ("Daniel Whitcomb and Takeshi Norimatsu", "The Secretary and the Foreign Minister"),
+        ("Daniel Whitcomb", "Secretary Whitcomb"),
+        ("Nobuo Kishi", "Defense Minister Nobuo Kishi"),
+        ("Nobuo Kishi", "Kishi"),
+        ("Takeshi Norimatsu", "The Foreign Minister"),
+        ("Daniel Whitcomb and Takeshi Norimatsu", "The two ministers"),
+    ]
+
+
+def test_headlines_only_count_says_verbs() -> None:
+    got = speakers(["Tokyo protests Seoul court's ruling", "Body."])
+    assert got[0] == ("narrator", None)
+    got = speakers(["Rights group says China sent escapees back", "Body."])
+    assert got[0] == ("Rights group", "Rights group")
+
+
+@pytest.mark.parametrize(
+    ("genre", "title", "publisher", "expected"),
+    [
+        (
+            "joint_statement",
+            "Joint Statement of the Foreign Ministers of the United States, Japan and the Republic of Korea",
+            "Ministry of Foreign Affairs of Japan",
+            "United States, Japan and South Korea (joint statement)",
+        ),
+        (
+            "joint_statement",
+            "Joint Statement of the U.S.-Japan Security Consultative Committee",
+            "US Department of State",
+            "United States and Japan (joint statement)",
+        ),
+        (
+            "joint_statement",
+            "G7 Leaders' Hiroshima Statement on Ukraine",
+            "MOFA",
+            "G7 leaders (joint statement)",
+        ),
+        (
+            "readout",
+            "Japan-Australia Foreign Ministers' Meeting",
+            "Ministry of Foreign Affairs of Japan",
+            "Japanese Ministry of Foreign Affairs",
+        ),
+        (
+            "spokesperson",
+            "Remarks",
+            "Ministry of Foreign Affairs of the People's Republic of China",
+            "Chinese Foreign Ministry",
+        ),
+        ("spokesperson", "Department Press Briefing", "US Department of State", "US State Department"),
+        ("transcript", "Panel", "Kanto Evening Post", None),
+        ("news", "Anything", "Harbor Street Daily", None),
+    ],
+)
+def test_document_author(genre: str, title: str, publisher: str, expected: str | None) -> None:
+    assert document_author(genre, title, publisher) == expected
+
+
+def test_speaker_normalization() -> None:
+    assert normalize_speaker("The  Pentagon") == "pentagon" == normalize_speaker("pentagon")
+    assert normalize_speaker(None) == ""
+    assert lenient_speaker("Japan and the European Union (joint statement)") == lenient_speaker(
+        "European Union and Japan (joint statement)"
+    )
+    assert lenient_speaker("U.S. Department of State") == lenient_speaker("US State Department")
+
+
+def test_attribution_record() -> None:
+    assert Attribution("narrator", None, "narrator").speaker == "narrator"
+
+
+def test_evaluate_attribution_on_a_tiny_corpus(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "corpus"
+    (root / "raw").mkdir(parents=True)
+    raw = "Talks open\n\nFM Aso said the talks opened.\n\nHe added more.\n\nThe room was full.\n"
+    (root / "raw" / "auth-t01.txt").write_text(raw)
+    (root / "documents.jsonl").write_text(
+        json.dumps({"doc_id": "auth-t01", "title": "Talks open", "genre": "news", "publisher": "P"}) + "\n"
+    )
+    gold = [
+        ("Talks open", "narrator", None, []),
+        ("FM Aso said the talks opened.", "FM Aso", "FM Aso", []),
+        ("He added more.", "FM Aso", "He", ["pronoun_speaker"]),
+        ("The room was full.", "Aso", None, []),
+    ]
+    rows = [
+        {
+            "id": f"auth-t01-s{i:03d}",
+            "doc_id": "auth-t01",
+            "sent_idx": i,
+            "text": t,
+            "speaker": s,
+            "speaker_mention": m,
+            "hard": h,
+        }
+        for i, (t, s, m, h) in enumerate(gold)
+    ]
+    (root / "sentences.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    report = evaluate_attribution(root)
+    assert (report["overall"].total, report["overall"].speaker, report["overall"].mention) == (4, 3, 4)
+    assert report["hard"]["pronoun_speaker"].speaker == 1
+    assert main(["--corpus-dir", str(root)]) == 0
+    assert "auth-t01-s003" in capsys.readouterr().out
