@@ -76,16 +76,30 @@ def comparison_table(runs: dict[str, dict[str, Any]]) -> str:
     return format_table(rows, header)
 
 
+# Overrides that every run name already shows (model, task) or that say nothing about the run itself.
+NAME_SKIPPED_KEYS = ("model", "task", "experiment", "hydra", "paths", "logger")
+
+
+def run_name(run: dict[str, Any]) -> str:
+    """``model/task`` plus the run's other command-line overrides (``seed=1 data.context=previous``)."""
+    extra = [
+        o
+        for o in run.get("overrides", [])
+        if o.split("=", 1)[0].lstrip("+~").split(".")[0].split("/")[0] not in NAME_SKIPPED_KEYS
+    ]
+    return " ".join([f"{run.get('model', '?')}/{run.get('task', '?')}", *extra])
+
+
 def compare_dirs(run_dirs: Sequence[str | Path]) -> str:
-    """Comparison table of finished runs, each named by its model and task (and number when they repeat)."""
+    """Comparison table of finished runs, each named by its model, task and distinguishing overrides."""
     runs: dict[str, dict[str, Any]] = {}
     for run_dir in run_dirs:
         run = load_run(run_dir)
         if run is None:
             continue
-        name = f"{run.get('model', '?')}/{run.get('task', '?')}"
+        name = run_name(run)
         if name in runs:
-            name = f"{name}#{Path(run_dir).name.split('_')[0]}"
+            name = f"{name} ({Path(run_dir).name})"
         runs[name] = run
     return comparison_table(runs) if runs else "no finished runs to compare"
 

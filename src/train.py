@@ -160,6 +160,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     record = {
         "task": task.name,
         "model": model_name,
+        "overrides": _overrides(),
         "family": model.family,
         "experiment": cfg.experiment_name,
         "seed": cfg.seed,
