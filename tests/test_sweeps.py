@@ -1,0 +1,41 @@
+"""Sweeps through Hydra's launchers end with a side-by-side comparison of their runs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from src.config import PROJECT_ROOT
+
+
+@pytest.mark.parametrize("launcher", ["basic", "joblib"])
+def test_multirun_writes_one_run_per_job_and_a_comparison(tmp_path, launcher):
+    extra = ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"] if launcher == "joblib" else []
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "src.train",
+            "-m",
+            "data=fixture",
+            "task=stance,speaker_role",
+            f"paths.log_dir={tmp_path}",
+            f"hydra.sweep.dir={tmp_path}/sweep",
+            *extra,
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    runs = sorted(p for p in (tmp_path / "sweep").iterdir() if p.is_dir())
+    assert [p.name for p in runs] == ["0_stance_tfidf", "1_speaker_role_tfidf"]
+    for run in runs:
+        assert json.loads((run / "metrics.json").read_text())["task"] in {"stance", "speaker_role"}
+    comparison = (tmp_path / "sweep" / "comparison.txt").read_text()
+    assert "tfidf/stance" in comparison and "tfidf/speaker_role" in comparison
+    assert "Comparison of 2 run(s)" in done.stdout
+    assert len((tmp_path / "runs.csv").read_text().splitlines()) == 3  # header + one row per run
