@@ -119,3 +119,13 @@ def test_tfidf_path_does_not_import_torch(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "False False"
+
+
+def test_mlflow_logger_records_the_run(compose_cfg, tmp_path):
+    mlflow = pytest.importorskip("mlflow")  # installed with the dev extra; `logger=mlflow` needs it
+    metrics = train(compose_cfg("logger=mlflow"))
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'outputs' / 'mlflow.db'}")
+    runs = mlflow.search_runs(experiment_names=["diplostance"])
+    assert len(runs) == 1
+    assert runs["metrics.test/primary_stance/macro_f1"][0] == pytest.approx(metrics["test/primary_stance/macro_f1"])
+    assert runs["params.model"][0] == "tfidf"
