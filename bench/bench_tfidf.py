@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 IMPORTS = (
     "import sys, time; t = time.perf_counter(); "
-    "import src.train, src.models.tfidf; src.models.tfidf._skops_io(); "
+    "import src.train, src.models.tfidf, src.models.persistence; src.models.persistence.skops_io(); "
     "print(time.perf_counter() - t, 'torch' in sys.modules, 'transformers' in sys.modules)"
 )
 
@@ -47,12 +47,21 @@ def main() -> None:
     runs, sentences = [], ""
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(args.repeats):
-            seconds, out = timed([
-                sys.executable, "-m", "src.train", f"data={args.data}", "model=tfidf",
-                f"hydra.run.dir={tmp}/run{i}", f"paths.log_dir={tmp}",
-            ])
+            seconds, out = timed(
+                [
+                    sys.executable,
+                    "-m",
+                    "src.train",
+                    f"data={args.data}",
+                    "model=tfidf",
+                    f"hydra.run.dir={tmp}/run{i}",
+                    f"paths.log_dir={tmp}",
+                ]
+            )
             runs.append(seconds)
-            sentences = next((line for line in out.splitlines() if line.startswith("[diplostance] training")), "")
+            sentences = next(
+                (line for line in out.splitlines() if line.startswith("[diplostance] training")), ""
+            )
     imp = statistics.median(imports)
     run = statistics.median(runs)
     print(sentences)

@@ -6,11 +6,8 @@ torch or transformers: the TF-IDF path stays light enough to start in about a se
 
 from __future__ import annotations
 
-import contextlib
-import importlib.abc
 import re
-import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
@@ -27,6 +24,7 @@ from sklearn.svm import LinearSVC
 
 from src.errors import ConfigError, ModelError
 from src.models.base import Examples, StanceModel
+from src.models.persistence import dump_skops, load_skops
 from src.tasks import Head
 
 CLASSIFIERS = ("logreg", "linear_svm")
@@ -202,36 +200,6 @@ class CachedTfidfVectorizer(TransformerMixin, BaseEstimator):
             counts.data += 1.0
         counts.data *= self.idf_[counts.indices]
         return normalize(counts, norm="l2", copy=False)
-
-
-class _BlockTorch(importlib.abc.MetaPathFinder):
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> None:
-        if name == "torch" or name.startswith("torch."):
-            raise ImportError("torch is kept off the TF-IDF path")
-        return None
-
-
-@contextlib.contextmanager
-def _without_torch() -> Iterator[None]:
-    # skops lists scikit-learn's estimators on import, which walks every sklearn module, including the array-API
-    # shim that imports torch (seconds of start-up). Hiding torch while skops imports keeps the TF-IDF path light;
-    # the shim's failed import is swallowed by that walk. Nothing is hidden once torch is loaded anyway.
-    if "torch" in sys.modules:
-        yield
-        return
-    blocker = _BlockTorch()
-    sys.meta_path.insert(0, blocker)
-    try:
-        yield
-    finally:
-        sys.meta_path.remove(blocker)
-
-
-def _skops_io() -> Any:
-    with _without_torch():
-        import skops.io
-
-    return skops.io
 
 
 _BLAS_CONTROLLER: Any = None
@@ -413,24 +381,13 @@ class TfidfModel(StanceModel):
         return out
 
     def _save_weights(self, directory: Path) -> None:
-        sio = _skops_io()
         for name, pipeline in self.pipelines_.items():
-            sio.dump(pipeline, directory / f"{name}.skops")
+            dump_skops(pipeline, directory / f"{name}.skops")
 
     def _load_weights(self, directory: Path) -> None:
-        sio = _skops_io()
-        self.pipelines_ = {}
-        for head in self.heads:
-            path = directory / f"{head.name}.skops"
-            if not path.is_file():
-                raise ModelError(f"{path}: missing model file for head {head.name!r}")
-            try:
-                untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
-            except Exception as exc:  # a corrupt or foreign file: skops raises zip/JSON errors of many kinds
-                raise ModelError(f"{path}: not a readable skops file ({exc})") from None
-            if untrusted:
-                raise ModelError(f"{path}: refused to load untrusted types: {', '.join(untrusted)}")
-            self.pipelines_[head.name] = sio.load(path, trusted=TRUSTED_TYPES)
+        self.pipelines_ = {
+            head.name: load_skops(directory / f"{head.name}.skops", TRUSTED_TYPES) for head in self.heads
+        }
 
 
 def _margins(clf: Any, features: Any) -> np.ndarray:
