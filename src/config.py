@@ -92,7 +92,7 @@ class LoggerConfig:
 class TransformerConfig:
     _target_: str = "src.models.transformer.TransformerModel"
     pretrained: str = "default"
-    learning_rate: float = 5e-5
+    learning_rate: float = 1e-4
     num_epochs: int = 6
     batch_size: int = 16
     eval_batch_size: int = 64
@@ -114,7 +114,7 @@ class EmbeddingLogregConfig:
     batch_size: int = 64
     pooling: str = "mean"
     normalize: bool = True
-    C: float = 1.0
+    C: float = 3.0
     class_weight: Optional[str] = "balanced"
     max_iter: int = 2000
     device: str = "auto"
