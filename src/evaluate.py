@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -106,3 +107,67 @@ def evaluate(
     for head in heads:
         result.update(evaluate_head(gold[head.name], pred[head.name], head, split))
     return result
+
+
+def rescore(model_dir: str | Path, sentences: str | Path, context: str = "none") -> Evaluation:
+    """Score a saved model on a labelled sentence file (JSONL or CSV) with the same metrics as training.
+
+    The file's labels are validated against the *model's* label sets: a label the model was not trained on is
+    reported as ``file:line: field: unknown label ...; allowed labels: <the model's labels>``.
+
+    Args:
+        model_dir: A run directory or its ``model/`` folder.
+        sentences: Labelled sentences (at least ``id``, ``doc_id``, ``text`` and the model's label fields).
+        context: ``previous`` when the model was trained with ``data.context=previous``.
+
+    Returns:
+        The evaluation under the split name ``rescore``.
+    """
+    from src.data.corpus import load_corpus, to_examples
+    from src.inference import load_model
+
+    labeller = load_model(model_dir)
+    heads = labeller.model.heads
+    corpus = load_corpus(sentences, heads)
+    examples = to_examples(corpus, list(dict.fromkeys(corpus.sentences["doc_id"])), heads, context)
+    predicted = labeller.model.predict(examples.texts, examples.contexts)
+    return evaluate(examples.labels, predicted, heads, "rescore")  # type: ignore[arg-type]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m src.evaluate RUN_DIR SENTENCES [--context previous]``: re-score a saved model on labelled data."""
+    import argparse
+    import json
+    import sys
+
+    from src.errors import DiplostanceError
+    from src.report import run_summary
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("run_dir", type=Path)
+    parser.add_argument("sentences", type=Path)
+    parser.add_argument(
+        "--context",
+        choices=("none", "previous"),
+        default=None,
+        help="default: what the model was trained with",
+    )
+    parser.add_argument("--json", action="store_true", help="print all metrics as JSON")
+    args = parser.parse_args(argv)
+    try:
+        from src.inference import resolve_model_dir
+        from src.models.base import read_meta
+
+        context = args.context or (
+            "previous" if read_meta(resolve_model_dir(args.run_dir)).get("uses_context") else "none"
+        )
+        result = rescore(args.run_dir, args.sentences, context)
+    except DiplostanceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(result.to_dict(), indent=2) if args.json else run_summary(result.scalars, ("rescore",)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

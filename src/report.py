@@ -43,15 +43,13 @@ def heads_in(metrics: dict[str, float]) -> list[str]:
     return list(dict.fromkeys(key.split("/")[1] for key in metrics if key.count("/") >= 2))
 
 
-def run_summary(metrics: dict[str, float]) -> str:
+def run_summary(metrics: dict[str, float], splits: Sequence[str] = SUMMARY_SPLITS) -> str:
     """One run's table: a row per head and metric, a column per split."""
     rows = []
     for head in heads_in(metrics):
         for metric in SUMMARY_METRICS:
-            rows.append(
-                [f"{head} {metric}", *(metrics.get(f"{split}/{head}/{metric}") for split in SUMMARY_SPLITS)]
-            )
-    return format_table(rows, ["metric", *SUMMARY_SPLITS])
+            rows.append([f"{head} {metric}", *(metrics.get(f"{split}/{head}/{metric}") for split in splits)])
+    return format_table(rows, ["metric", *splits])
 
 
 def load_run(run_dir: str | Path) -> dict[str, Any] | None:

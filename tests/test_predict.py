@@ -179,3 +179,20 @@ def test_missing_model_dir_and_no_input_match(tmp_path):
 
     with pytest.raises(DataError, match="matches no file"):
         input_paths(str(tmp_path / "*.none"))
+
+
+def test_rescore_validates_labels_against_the_saved_model(run_dir, tmp_path):
+    from src.evaluate import rescore
+
+    result = rescore(run_dir, PROJECT_ROOT / "tests/fixtures/corpus/sentences.jsonl")
+    assert 0.0 <= result.scalars["rescore/primary_stance/macro_f1"] <= 1.0
+    assert 0.0 <= result.scalars["rescore/speaker_role/accuracy"] <= 1.0
+    rows = (PROJECT_ROOT / "tests/fixtures/corpus/sentences.jsonl").read_text().splitlines()
+    rows[8] = rows[8].replace('"speaker_role": "', '"speaker_role": "journalist_', 1)
+    bad = tmp_path / "relabelled.jsonl"
+    bad.write_text("\n".join(rows) + "\n")
+    with pytest.raises(
+        DataError,
+        match=r"relabelled.jsonl:9: speaker_role: unknown label 'journalist_.*allowed labels: us_gov",
+    ):
+        rescore(run_dir, bad)
