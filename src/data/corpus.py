@@ -250,7 +250,8 @@ def to_examples(corpus: Corpus, doc_ids: Sequence[str], heads: Sequence[Head], c
         raise ValueError(f"context must be one of {CONTEXT_MODES}, got {context!r}")
     wanted = set(doc_ids)
     table = corpus.sentences
-    doc_column, index_column = table["doc_id"], table["sent_idx"]
+    # Plain lists: indexing a datasets column element by element is slow.
+    doc_column, index_column = list(table["doc_id"]), list(table["sent_idx"])
     rank = {doc: i for i, doc in enumerate(dict.fromkeys(doc_column))}
     rows = sorted(
         (i for i, doc in enumerate(doc_column) if doc in wanted),
