@@ -127,5 +127,7 @@ def test_mlflow_logger_records_the_run(compose_cfg, tmp_path):
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'outputs' / 'mlflow.db'}")
     runs = mlflow.search_runs(experiment_names=["diplostance"])
     assert len(runs) == 1
-    assert runs["metrics.test/primary_stance/macro_f1"][0] == pytest.approx(metrics["test/primary_stance/macro_f1"])
+    assert runs["metrics.test/primary_stance/macro_f1"][0] == pytest.approx(
+        metrics["test/primary_stance/macro_f1"]
+    )
     assert runs["params.model"][0] == "tfidf"
