@@ -153,7 +153,8 @@ def train(cfg: DictConfig) -> dict[str, float]:
     write_history(getattr(model, "history_", []), run_dir)
     if cfg.save_model:
         model.save(run_dir / "model")
-    atomic_write_json(run_dir / "provenance.json", provenance(corpus.files, cfg.seed, _overrides()))
+    record_of_origin = provenance(corpus.files, cfg.seed, _overrides())
+    atomic_write_json(run_dir / "provenance.json", record_of_origin)
 
     duration = time.perf_counter() - started
     metrics = evaluation.scalars
@@ -174,7 +175,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     atomic_write_json(run_dir / "metrics.json", record)  # last: marks the run as finished
 
     if cfg.logger.runs_table:
-        prov = provenance([], cfg.seed, [])["git"]
+        prov = record_of_origin["git"]
         append_runs_table(
             cfg.paths.runs_table,
             [
