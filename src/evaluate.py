@@ -76,21 +76,31 @@ def evaluate_head(gold: Sequence[Any], pred: Sequence[Any], head: Head, split: s
         result.scalars[f"{prefix}/hamming_loss"] = float(hamming_loss(y_true, y_pred))
         matrices = multilabel_confusion_matrix(y_true, y_pred)
         result.confusion[prefix] = {"labels": labels, "matrices": matrices.tolist()}
-        kwargs: dict[str, Any] = {}
+        average_kwargs: dict[str, Any] = {}
+        per_class_kwargs: dict[str, Any] = {}
     else:
         y_true, y_pred = np.array(gold, dtype=object), np.array(pred, dtype=object)
         matrix = confusion_matrix(y_true, y_pred, labels=labels)
         result.confusion[prefix] = {"labels": labels, "matrix": matrix.tolist()}
-        kwargs = {"labels": labels}
+        # Averages run over the labels that occur in gold or predictions (as the transformer's early-stopping
+        # metric does): a label absent from a small split would otherwise add a spurious zero to macro-F1.
+        # Per-class figures and the confusion matrix keep every label of the head.
+        occurring = set(gold) | set(pred)
+        average_kwargs = {"labels": [lab for lab in labels if lab in occurring]}
+        per_class_kwargs = {"labels": labels}
     result.scalars[f"{prefix}/accuracy"] = float(accuracy_score(y_true, y_pred))
     for average in ("macro", "weighted"):
         result.scalars[f"{prefix}/{average}_f1"] = float(
-            f1_score(y_true, y_pred, average=average, zero_division=0, **kwargs)
+            f1_score(y_true, y_pred, average=average, zero_division=0, **average_kwargs)
         )
-    p, r, _, _ = precision_recall_fscore_support(y_true, y_pred, average="macro", zero_division=0, **kwargs)
+    p, r, _, _ = precision_recall_fscore_support(
+        y_true, y_pred, average="macro", zero_division=0, **average_kwargs
+    )
     result.scalars[f"{prefix}/macro_precision"] = float(p)
     result.scalars[f"{prefix}/macro_recall"] = float(r)
-    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, average=None, zero_division=0, **kwargs)
+    p, r, f, s = precision_recall_fscore_support(
+        y_true, y_pred, average=None, zero_division=0, **per_class_kwargs
+    )
     for i, label in enumerate(labels):
         result.scalars[f"{prefix}/precision/{label}"] = float(p[i])
         result.scalars[f"{prefix}/recall/{label}"] = float(r[i])

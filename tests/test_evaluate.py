@@ -1,0 +1,31 @@
+"""evaluate(): averages over the labels that occur; per-class figures and confusion matrices keep every label."""
+
+from __future__ import annotations
+
+import pytest
+
+from src.evaluate import evaluate
+from src.tasks import Head
+
+ROLE = Head("role", "role", ("a", "b", "c"))
+MULTI = Head("stance", "stance", ("x", "y"), multilabel=True)
+
+
+def test_absent_label_does_not_drag_down_macro_f1():
+    result = evaluate({"role": ["a", "b", "a"]}, {"role": ["a", "b", "b"]}, [ROLE], "test")
+    assert result.scalars["test/role/macro_f1"] == pytest.approx((2 / 3 + 2 / 3) / 2)
+    assert result.scalars["test/role/f1/c"] == 0.0 and result.scalars["test/role/support/c"] == 0.0
+    assert result.confusion["test/role"] == {
+        "labels": ["a", "b", "c"],
+        "matrix": [[1, 1, 0], [0, 1, 0], [0, 0, 0]],
+    }
+    assert result.scalars["test/role/accuracy"] == pytest.approx(2 / 3)
+
+
+def test_multilabel_metrics():
+    result = evaluate(
+        {"stance": [["x"], [], ["x", "y"]]}, {"stance": [["x"], ["y"], ["x", "y"]]}, [MULTI], "dev"
+    )
+    assert result.scalars["dev/stance/accuracy"] == pytest.approx(2 / 3)  # subset accuracy
+    assert result.scalars["dev/stance/hamming_loss"] == pytest.approx(1 / 6)
+    assert len(result.confusion["dev/stance"]["matrices"]) == 2
