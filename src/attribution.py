@@ -32,14 +32,15 @@ from __future__ import annotations
 
 import argparse
 import re
+import string
 import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from src.data.ingest import (
     DEFAULT_CORPUS_DIR,
@@ -68,6 +69,30 @@ OFFICIAL_GENRES = frozenset({"readout", "joint_statement", "spokesperson"})
 def _words(text: str) -> frozenset[str]:
     """A vocabulary written as one space-separated string."""
     return frozenset(text.split())
+
+
+def _word_alternation(words: Iterable[str]) -> str:
+    """A regex alternation matching exactly ``words``, factored by common prefixes ("sa(?:id|y(?:s)?)").
+
+    Python's ``re`` tries the branches of a flat alternation one after another at every position; the factored
+    form rejects most positions after one character, more than twice as fast for long word lists.
+    """
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}  # a word ends here
+
+    def branch(node: dict[str, dict]) -> str:
+        ends_here = "" in node
+        children = [re.escape(char) + branch(child) for char, child in sorted(node.items()) if char]
+        if not children:
+            return ""
+        body = children[0] if len(children) == 1 and not ends_here else "(?:" + "|".join(children) + ")"
+        return body + "?" if ends_here else body
+
+    return branch(trie)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +135,9 @@ SPEECH_VERBS = _words(
     "describe warn argue insist note claim accuse urge condemn reject deny stress express welcome"
 )
 _HEADLINE_VERBS = _words("says say said warns tells urges vows calls accuses insists")
-_VERB_PATTERN = re.compile(r"(?<![\w'’-])(?:" + "|".join(sorted(SPEECH_VERBS)) + r")(?![\w'’-])")
-_HEADLINE_VERB_PATTERN = re.compile(r"(?<![\w'’-])(?:" + "|".join(sorted(_HEADLINE_VERBS)) + r")(?![\w'’-])")
+# A whole word (no letter, apostrophe or hyphen on either side) that is one of the verbs.
+_VERB_PATTERN = re.compile(r"(?<![\w'’-])(?:" + _word_alternation(SPEECH_VERBS) + r")(?![\w'’-])")
+_HEADLINE_VERB_PATTERN = re.compile(r"(?<![\w'’-])(?:" + _word_alternation(_HEADLINE_VERBS) + r")(?![\w'’-])")
 # Words allowed between a subject and its speech verb ("X has also repeatedly warned").
 _BETWEEN_SUBJECT_AND_VERB = _words(
     "also again later separately repeatedly privately publicly earlier previously recently has have had will "
@@ -131,11 +157,14 @@ _AMBIGUOUS_VERBS = _words(
 _DETERMINER_BEFORE = _words(
     "the a an its their his her this that these those our my your some any every each"
 )
+# A verb right after one of these (lower-cased) is a noun, an adjective or an infinitive, not a report.
+_NOT_BEFORE_REPORT = _DETERMINER_BEFORE | {"to", "be", "been"}
 # Words that cannot sit inside a subject noun phrase: auxiliaries and subordinators mean a clause.
 _CLAUSE_WORDS = _words(
     "was were is are has have had will would can could should must may might as while when because since "
     "although though if after before until whereas does did"
 )
+_CLAUSE_WORDS_OR_RELATIVES = _CLAUSE_WORDS | {"that", "which", "whose"}
 _FUNCTION_END = _words("and or but the a an of to in on at for with by from that as than into")
 _PRONOUNS = _words("he she they it He She They It")
 # Words a subject may not start with: a subject beginning with one is a clause fragment, not a noun phrase.
@@ -148,6 +177,7 @@ _LEADING_CONNECTIVES = re.compile(
     r"^(?:(?:but|and|yet|so|however|meanwhile|still|separately|instead)\b,?\s+)+", re.IGNORECASE
 )
 _INDEFINITE = _words("a an one two three four five several some many other")
+_INDEFINITE_OR_THE = _INDEFINITE | {"the"}
 # Nouns that make a nameless source anonymous ("Diplomats said", "A senior official said").
 _ANONYMOUS_HEADS = _words(
     "official officials diplomat diplomats analyst analysts expert experts source sources executive executives "
@@ -214,7 +244,14 @@ _NOT_NAME_WORDS = _words(
     "The A An In On At This That These Those It He She They We I Our Their His Her"
 )
 _NAME_TOKEN = r"(?:[A-Z][a-zA-Z'’]+(?:-[A-Za-z][a-zA-Z'’]*)*|[A-Z]\.)"
-_CAPITALIZED_RUN = re.compile(rf"(?<![\w.]){_NAME_TOKEN}(?:\s+{_NAME_TOKEN})*")
+_NAME_TOKEN_RE = re.compile(_NAME_TOKEN)
+# A run of name tokens not preceded by a word character or a dot. The run's first capital is matched before the
+# look-behind (which then checks the character before that capital; the rest of the first token follows): a
+# pattern that starts with a character class lets `re` skip straight to capitals, twice as fast as starting
+# with the look-behind. Group 1, the tokens after the first, is None for a one-word run.
+_CAPITALIZED_RUN = re.compile(
+    rf"[A-Z](?<![\w.][A-Z])(?:[a-zA-Z'’]+(?:-[A-Za-z][a-zA-Z'’]*)*|\.)((?:\s+{_NAME_TOKEN})+)?"
+)
 # fmt: off
 # Country (or capital) words for parties of joint statements and conjunctions, with their canonical names.
 _COUNTRY_CANONICAL = {
@@ -230,11 +267,9 @@ _COUNTRY_CANONICAL = {
     "Taiwan": "Taiwan", "Taipei": "Taiwan", "Vietnam": "Vietnam", "Russia": "Russia", "Moscow": "Russia",
     "North Korea": "North Korea", "Pyongyang": "North Korea", "ASEAN": "ASEAN",
 }
-_COUNTRY_PATTERN = re.compile(
-    r"(?<![\w.])("
-    + "|".join(re.escape(k) for k in sorted(_COUNTRY_CANONICAL, key=len, reverse=True))
-    + r")(?![\w])"
-)
+# The longest country word that is not followed by a word character (the factored alternation tries longer
+# words first, as a longest-first list would).
+_COUNTRY_PATTERN = re.compile(r"(?<![\w.])(" + _word_alternation(_COUNTRY_CANONICAL) + r")(?![\w])")
 _CAPITALS = _words("Washington Tokyo Seoul Beijing Canberra London Brussels Manila Taipei Moscow Pyongyang")
 _THE_PARTIES = frozenset({"United States", "United Kingdom", "European Union", "Philippines"})
 # Nationality words of joint actors ("US and Japanese officials" -> "United States and Japan").
@@ -287,10 +322,13 @@ _ALIASES = {
 # ----------------------------------------------------------------------------------------------------------------
 
 _MASK = "\x00"
+_ASCII_LETTERS = string.ascii_letters
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
 _ACCORDING_TO = re.compile(r"\baccording to\s+([^,;:\x00]{2,160}?)(?=\s*[,;:.]\s|\s*[.;]?$|\s*\x00)")
 _BY_ENTITY = re.compile(rf"\bby\s+((?:the\s+)?{_NAME_TOKEN}(?:\s+(?:of\s+|for\s+|and\s+)?{_NAME_TOKEN})*)")
+_ACCORDING_TO_CUT = re.compile(r"\s+(?:that|which|who|whose|after|on|last|earlier|this)\b")
 _CITED = re.compile(r"\b(?:was|were)\s+(?:cited|quoted)\b")
+_BY_NEXT = re.compile(r"\s+by\b")
 _WHAT_CALLED = re.compile(
     r"\bwhat\s+((?:the\s+)?[A-Za-z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*){0,5})\s+"
     r"(?:called|calls|described as|describes as|termed|terms|dubbed)\b"
@@ -313,29 +351,35 @@ _OFFICIAL_SUBJECT = re.compile(
     r"(?:[Ll]eaders|[Mm]inisters|[Ss]ides|[Pp]arties|[Ss]ecretaries|[Dd]elegations|[Pp]articipants|countries)|"
     r"The EU|The European Union|The United States))(?!\s+(?:and|of|or)\b)(?=\s+(?:also\s+|further\s+|strongly\s+)?[a-z])"
 )
+_SUBORDINATE_CUT = re.compile(r"\s+(?:because|as|since|after|for fear)\b")
 _RELATIVE_CUT = re.compile(r"\s+(?:that|which|who|whom|whose|on condition|speaking|because)\b.*$")
 _TRAILING_OF_THE = re.compile(r"\s+of\s+the\s+[a-z].*$")
 _SELF_INTRODUCTION = re.compile(rf"\b(?:I am|I'm|my name is)\s+({_NAME_TOKEN}(?:\s+{_NAME_TOKEN}){{1,3}})")
 _QUOTE_OPEN_CHARS = '"“‘'
 _DOUBLE_QUOTE = re.compile(r"''|[\"“”]")
-_LAST_WORD = re.compile(r"([A-Za-z]+)[\s,]*$")
-_TAIL_WORD = re.compile(r"([A-Za-z]+)\s*$")
 # Nouns ending in "-ly" that are not adverbs ("North Korea's main ally, said").
 _LY_NOUNS = _words("ally family assembly rally supply reply anomaly monopoly belly bully jelly lily")
 _PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
+_PARENTHESIZED = re.compile(r"\(([^()]*)\)")
 
 
-def _mask_quotes(text: str) -> str:
+def _may_introduce_self(text: str) -> bool:
+    """Cheap test implied by a ``_SELF_INTRODUCTION`` match (its literal alternatives), run before the regex."""
+    return "I am" in text or "I'm" in text or "my name is" in text
+
+
+def _mask_quotes(text: str, closes_unopened: bool) -> str:
     """``text`` with every quotation (marks included) replaced by NUL characters, offsets preserved.
 
     A quotation left open at the end masks to the end; a sentence that starts inside a quotation (it closes one
-    it did not open: 'General assurances are not enough," said X') masks from its start. Double quotes only
-    (single quotes are apostrophes too often to mask safely).
+    it did not open: 'General assurances are not enough," said X', ``closes_unopened`` from
+    :func:`_quote_balance`) masks from its start. Double quotes only (single quotes are apostrophes too often to
+    mask safely).
     """
     if '"' not in text and "“" not in text and "''" not in text:
         return text
     pieces: list[str] = []
-    open_at = 0 if _quote_balance(text)[1] else -1  # -1: outside a quotation
+    open_at = 0 if closes_unopened else -1  # -1: outside a quotation
     done = 0
     for mark in _DOUBLE_QUOTE.finditer(text):
         char = mark.group()
@@ -353,6 +397,8 @@ def _mask_quotes(text: str) -> str:
 
 def _quote_balance(text: str) -> tuple[bool, bool]:
     """``(opens_unclosed, closes_unopened)``: whether the sentence leaves a quotation open, or closes one."""
+    if '"' not in text and "“" not in text and "”" not in text and "''" not in text:
+        return (False, False)  # no quotation marks at all (most sentences): nothing opens or closes
     straight = text.count('"') + text.count("''")
     opens = text.count("“")
     closes = text.count("”")
@@ -371,7 +417,12 @@ def _quote_balance(text: str) -> tuple[bool, bool]:
 
 @dataclass
 class _Document:
-    """What attribution remembers while reading one document."""
+    """What attribution remembers while reading one document.
+
+    The names (``names``, ``titles``, ``order``, ``titled``) come from every sentence of the document, recorded
+    only when needed: many documents never look a name up, and most lookups (``full_name``, ``knows_name``) need
+    only the sentences that contain the word looked up (see ``_names_with``).
+    """
 
     genre: str | None
     author: str | None
@@ -380,9 +431,15 @@ class _Document:
     titles: dict[str, set[str]] = field(default_factory=dict)  # full name -> title words used with it
     order: list[str] = field(default_factory=list)  # full names in order of first appearance
     speakers: list[str] = field(default_factory=list)  # explicit speakers so far, in order
-    last_pair: str | None = None  # parties last named together ("United States and Japan")
+    # Parties last named together ("United States and Japan") before the sentences in ``unscanned``.
+    last_pair: str | None = None
+    unscanned: list[str] = field(default_factory=list)  # later sentences, not yet searched for such parties
     turn_names: dict[str, str] = field(default_factory=dict)  # turn label -> speaker
+    label_speakers: dict[str, str] = field(default_factory=dict)  # turn label -> speaker it names (memo)
     titled: set[str] = field(default_factory=set)  # names written right after a title ("Minister Hayashi")
+    unregistered: list[str] = field(default_factory=list)  # texts whose names are not recorded yet, in order
+    # name token -> (fullest name with it, full names) from just the unregistered texts that contain the token
+    names_by_token: dict[str, tuple[str | None, dict[str, set[str]]]] = field(default_factory=dict)
 
     @cached_property
     def own_countries(self) -> set[str]:
@@ -401,14 +458,45 @@ class _Document:
     def pair(self) -> str | None:
         """Parties last acting together: the latest joint speaker, else the latest countries named together."""
         for speaker in reversed(self.speakers):
-            if "(" not in speaker and _parties(speaker) == speaker:
+            # _parties joins two or more countries with " and ": a speaker without it cannot be a pair.
+            if " and " in speaker and "(" not in speaker and _parties(speaker) == speaker:
                 return speaker
+        return self.named_pair()
+
+    def named_pair(self) -> str | None:
+        """The parties last named together in the sentences read so far (or the last joint speaker after them).
+
+        Only group references ask for this, so sentences are searched lazily, latest first: the first one that
+        names parties together decides, and earlier ones cannot change the answer.
+        """
+        while self.unscanned:
+            pair = _last_pair_named(self.unscanned.pop())
+            if pair is not None:
+                self.last_pair = pair
+                self.unscanned.clear()
         return self.last_pair
+
+    def read(self, text: str, speaker: str | None) -> None:
+        """Note a sentence after attributing it (``speaker``: its explicit speaker, if any)."""
+        if speaker is not None:
+            self.speakers.append(speaker)
+            if " and " in speaker and "(" not in speaker:
+                self.last_pair = speaker  # parties acting together, more recent than any earlier sentence
+                self.unscanned.clear()
+        self.unscanned.append(text)
 
     def persons_pair(self) -> str | None:
         """The first two people named with a title ("A and B" of a readout of their meeting)."""
+        self._register_queued()
         titled = [name for name in self.order if name in self.titled]
         return " and ".join(titled[:2]) if len(titled) >= 2 else None
+
+    def _register_queued(self) -> None:
+        """Record the names of the texts still waiting in ``unregistered``, in order."""
+        if self.unregistered:
+            queued, self.unregistered = self.unregistered, []
+            for text in queued:
+                self.register(text)
 
     def register(self, text: str) -> None:
         """Record the person names of a sentence, with the title words written before them.
@@ -418,45 +506,67 @@ class _Document:
         State Daniel Whitcomb" -> {"secretary", "of", "state"}).
         """
         for run in _CAPITALIZED_RUN.finditer(text):
+            if run.lastindex is None:
+                continue  # most runs are one word ("The", "Japan"), and a name has two or three
             tokens = run.group(0).split()
-            name: list[str] = []
-            if tokens and tokens[-1].endswith(("'s", "’s")):
+            if tokens[-1].endswith(("'s", "’s")):
                 # "Secretary of Defense Martin Hale's Meeting": the name is the part before "'s".
                 tokens[-1] = tokens[-1][:-2]
-            while tokens:
-                token = tokens[-1]
-                if (
-                    token.lower().rstrip(".") in _TITLE_WORDS
-                    or token in _NOT_NAME_WORDS
-                    or token.endswith(("'s", "’s"))
-                ):
-                    break
-                name.insert(0, tokens.pop())
-            if not 2 <= len(name) <= 3 or name[-1].endswith(".") or name[0].endswith("."):
+            # The name is the longest tail of the run without a title, place or institution word; it needs two
+            # words, so most runs ("The United States", "Foreign Minister") are rejected on their last two.
+            if tokens[-1].endswith(".") or _stops_name(tokens[-1]) or _stops_name(tokens[-2]):
+                continue
+            cut = len(tokens) - 2
+            while cut and not _stops_name(tokens[cut - 1]):
+                cut -= 1
+            name, tokens = tokens[cut:], tokens[:cut]
+            if len(name) > 3 or name[0].endswith("."):
                 continue
             full = " ".join(name)
             context = text[max(0, run.start() - 40) : run.start()].split()[-4:] + tokens
             if full not in self.titles:
                 self.titles[full] = set()
                 self.order.append(full)
-            if context and context[-1].lower().rstrip(".,") in _TITLE_WORDS | _HONORIFICS:
+            if context and context[-1].lower().rstrip(".,") in _TITLE_OR_HONORIFIC:
                 self.titled.add(full)
             self.titles[full].update(w.lower().rstrip(".,") for w in context)
             for token in name:
                 if len(token) > 2 and len(self.names.get(token, "")) < len(full):
                     self.names[token] = full
 
+    def _names_with(self, token: str) -> tuple[str | None, dict[str, set[str]]]:
+        """The fullest registered name containing ``token`` (``names.get(token)``), and the registered full names
+        (``titles``) that could contain it.
+
+        Only a text that contains ``token`` can register a name with it, so until the whole document is registered
+        these come from registering just those texts, in document order (which decides between names of equal
+        length).
+        """
+        if not self.unregistered:
+            return self.names.get(token), self.titles
+        found = self.names_by_token.get(token)
+        if found is None:
+            part = _Document(genre=self.genre, author=self.author, title=self.title)
+            for text in self.unregistered:
+                if token in text:
+                    part.register(text)
+            found = self.names_by_token[token] = (part.names.get(token), part.titles)
+        return found
+
     def full_name(self, name: str) -> str:
         """The fullest registered name for ``name`` (a surname, a given name, or already full)."""
         tokens = name.split()
         if len(tokens) == 1:
-            return self.names.get(tokens[0], name)
-        if name in self.titles:
+            fullest, _ = self._names_with(tokens[0])
+            return name if fullest is None else fullest
+        fullest, registered = self._names_with(tokens[-1])
+        if name in registered:
             return name
-        return self.names.get(tokens[-1], name) if tokens[-1] in self.names else name
+        return name if fullest is None else fullest
 
     def by_title(self, words: Iterable[str]) -> str | None:
         """The first person registered with all of these title words ("the Secretary", "The prime minister")."""
+        self._register_queued()
         wanted = {w.lower().rstrip(".,") for w in words} - {"the", "a", "an", "of", "for", "to", "and"}
         if not wanted:
             return None
@@ -464,6 +574,10 @@ class _Document:
             if wanted <= self.titles[full]:
                 return full
         return None
+
+    def knows_name(self, token: str) -> bool:
+        """Whether ``token`` is a word of a registered name."""
+        return self._names_with(token)[0] is not None
 
     def previous(self, head: str | None = None) -> str | None:
         """The most recent explicit speaker, or the most recent one whose name contains ``head``."""
@@ -473,6 +587,21 @@ class _Document:
             if head is None or head.lower() in speaker.lower():
                 return speaker
         return None
+
+
+_TITLE_OR_HONORIFIC = _TITLE_WORDS | _HONORIFICS
+
+
+@lru_cache(maxsize=8192)
+def _stops_name(token: str) -> bool:
+    """Whether a word of a capitalized run cannot be part of the person name that ends the run.
+
+    Titles ("Secretary", "Dr."), place and institution words ("Japan", "Ministry") and possessives end the name.
+    Cached: the same capitalized words recur in every document.
+    """
+    return (
+        token.lower().rstrip(".") in _TITLE_WORDS or token in _NOT_NAME_WORDS or token.endswith(("'s", "’s"))
+    )
 
 
 def _own_country(author: str | None) -> set[str]:
@@ -510,40 +639,65 @@ def _person_tokens(phrase: str) -> list[str] | None:
 
     Returns ``None`` when the phrase does not end in a person's name (an institution, a place, a description).
     """
-    phrase = _PARENTHETICAL.sub("", phrase).strip().rstrip(",")
-    tokens = phrase.split()
-    name: list[str] = []
-    for token in reversed(tokens):
+    if "(" in phrase:
+        phrase = _PARENTHETICAL.sub("", phrase)
+    phrase = phrase.strip().rstrip(",")
+    name: list[str] = []  # the name's words, last first
+    for token in reversed(phrase.split()):
         bare = token.strip(",")
-        if not re.fullmatch(_NAME_TOKEN, bare) or bare.lower().rstrip(".") in _TITLE_WORDS:
+        if not _may_be_in_name(bare):
             break
         if bare in _NOT_NAME_WORDS or bare.endswith(("'s", "’s")):
             if not name:
                 return None
             break
-        name.insert(0, bare)
+        name.append(bare)
+    name.reverse()
     return name or None
+
+
+@lru_cache(maxsize=8192)
+def _may_be_in_name(word: str) -> bool:
+    """Whether a word is shaped like a name token and is not a title ("Blinken", "O'Neill", "Tae-sik", "J.").
+
+    Cached: the same words recur in every document.
+    """
+    return _NAME_TOKEN_RE.fullmatch(word) is not None and word.lower().rstrip(".") not in _TITLE_WORDS
+
+
+_SPOKESPERSON_FOR = re.compile(r"(?:an?|the)\s+spokes(?:person|man|woman)\s+for\s+(.+)$", re.I)
+_SPOKESPERSON_OR_REPRESENTATIVE_FOR = re.compile(
+    r"(?:an?|the)\s+(?:spokes(?:person|man|woman)|representative)\s+for\s+(.+)$", re.I
+)
+_LEADING_DETERMINER = re.compile(r"^(?:the|The|an?|An?|[Ss]everal|[Ss]ome|[Mm]any|[Tt]wo|[Tt]hree)\s+")
+_LEADING_THE = re.compile(r"^(?:the|The)\s+")
 
 
 def _institution(phrase: str) -> str:
     """Canonical institution name: no article, possessive place as adjective, corpus aliases."""
     phrase = phrase.strip().rstrip(",")
-    spokes = re.match(
-        r"(?:an?|the)\s+(?:spokes(?:person|man|woman)|representative)\s+for\s+(.+)$", phrase, re.I
-    )
+    spokes = _SPOKESPERSON_OR_REPRESENTATIVE_FOR.match(phrase)
     if spokes:
         phrase = spokes.group(1)
-    phrase = re.sub(r"^(?:the|The|an?|An?|[Ss]everal|[Ss]ome|[Mm]any|[Tt]wo|[Tt]hree)\s+", "", phrase)
+    phrase = _LEADING_DETERMINER.sub("", phrase)
     match = _POSSESSIVE_PATTERN.match(phrase)
     if match:
         phrase = _POSSESSIVE_ADJECTIVE[match.group(1)] + " " + phrase[match.end() :]
     return _alias(phrase)
 
 
+_ANONYMOUS_QUALIFIER_CUT = re.compile(r"\s+(?:in|at|from|familiar|with|who|on|close|based)\b.*$")
+_IN_PLACE = re.compile(r"\bin\s+([A-Z]\w+)")
+_UNQUALIFIED_STATE_DEPARTMENT = re.compile(r"(?<!US )(?<!U\.S\. )\bState Department\b")
+
+
 def _anonymous(phrase: str) -> str | None:
     """ "anonymous ..." for a nameless source ("Two diplomats familiar with ..." -> "anonymous diplomats")."""
+    if _ANONYMOUS_HEADS.isdisjoint(phrase.lower().split()):
+        # The cuts below only drop trailing words, so the head checked after them is one of these words.
+        return None
     core = _RELATIVE_CUT.sub("", phrase)
-    core = re.sub(r"\s+(?:in|at|from|familiar|with|who|on|close|based)\b.*$", "", core)
+    core = _ANONYMOUS_QUALIFIER_CUT.sub("", core)
     words = core.split()
     if not words or words[-1].lower() not in _ANONYMOUS_HEADS:
         return None
@@ -565,14 +719,15 @@ def _anonymous(phrase: str) -> str | None:
         ):
             return None
     kept = [w for w in words if w.lower() not in _INDEFINITE and w.lower() not in _ANONYMOUS_DROP]
-    place = re.search(r"\bin\s+([A-Z]\w+)", phrase)
+    place = _IN_PLACE.search(phrase)
     if place and place.group(1) in _CAPITAL_DEMONYM and len(kept) == 1:  # "Officials in Tokyo"
         kept.insert(0, _CAPITAL_DEMONYM[place.group(1)])
     kept = [_POSSESSIVE_ADJECTIVE.get(w, w) for w in kept]
     if not kept:
         return None
     text = " ".join(w if (w.isupper() or w in _NOT_NAME_WORDS) else w.lower() for w in kept)
-    text = re.sub(r"(?<!US )(?<!U\.S\. )\bState Department\b", "US State Department", text)
+    if "State Department" in text:
+        text = _UNQUALIFIED_STATE_DEPARTMENT.sub("US State Department", text)
     return "anonymous " + text.replace("U.S.", "US")
 
 
@@ -583,7 +738,7 @@ def _anonymous(phrase: str) -> str | None:
 
 def _is_bare_name(segment: str) -> bool:
     tokens = segment.split()
-    return 1 <= len(tokens) <= 5 and all(re.fullmatch(_NAME_TOKEN, t) for t in tokens)
+    return 1 <= len(tokens) <= 5 and all(_NAME_TOKEN_RE.fullmatch(t) for t in tokens)
 
 
 def _is_clause(segment: str) -> bool:
@@ -597,33 +752,48 @@ def _is_clause(segment: str) -> bool:
     )
 
 
+def _letters_ending_at(text: str, end: int, low: int) -> int:
+    """Start of the run of ASCII letters that ends at offset ``end`` of ``text``, not before ``low``.
+
+    Equals ``end`` when no letter precedes it. (A regex such as ``[A-Za-z]+$`` finds the same word, but a search
+    for it tries every start position and is ten times slower.)
+    """
+    return low + len(text[low:end].rstrip(_ASCII_LETTERS))
+
+
 def _subject_before(masked: str, end: int) -> tuple[int, int] | None:
     """Span of the subject noun phrase that ends just before offset ``end`` (the speech verb), or ``None``."""
     before = masked[:end]
-    # Drop adverbs and auxiliaries between subject and verb.
+    # Drop adverbs and auxiliaries between subject and verb. ``before[:stop]`` never ends in whitespace.
     stop = len(before.rstrip())
     while True:
-        # Searching only the tail keeps this linear: a "$"-anchored search would try every start position.
-        match = _TAIL_WORD.search(before, max(0, stop - 40), stop)
-        adverb = match is not None and _is_adverb(match.group(1))
-        if match is None or (match.group(1).lower() not in _BETWEEN_SUBJECT_AND_VERB and not adverb):
+        word_start = _letters_ending_at(before, stop, max(0, stop - 40))
+        word = before[word_start:stop]
+        if not word or (word.lower() not in _BETWEEN_SUBJECT_AND_VERB and not _is_adverb(word)):
             break
-        stop = match.start()
-        stop = len(before[:stop].rstrip())
+        stop = len(before[:word_start].rstrip())
     text = before[:stop]
-    last_word = _LAST_WORD.search(text, max(0, len(text) - 40))
-    if last_word is None or last_word.group(1) in _PASSIVE:
+    # The last word before any trailing commas ("Kenta Oshiro, a researcher," -> "researcher"); without a
+    # trailing comma it is the word that ended the loop above.
+    last_word = word
+    if text.endswith(","):
+        word_end = len(text)
+        while word_end and (text[word_end - 1] == "," or text[word_end - 1].isspace()):
+            word_end -= 1
+        last_word = text[_letters_ending_at(text, word_end, max(0, len(text) - 40)) : word_end]
+    if not last_word or last_word in _PASSIVE:
         return None
-    start = max(text.rfind(_MASK) + 1, 0)
-    trailing_comma = text.rstrip().endswith(",")
-    body = text[start:].rstrip().rstrip(",")
-    offset = start
+    start = text.rfind(_MASK) + 1
+    trailing_comma = text.endswith(",")  # (``text`` has no trailing whitespace)
+    body = text[start:].rstrip(",")
+    # Comma-separated segments of the body, stripped, with their offsets in ``masked``.
     segments: list[tuple[int, str]] = []
-    pos = 0
+    offset = start
     for part in body.split(","):
-        segments.append((offset + pos, part))
-        pos += len(part) + 1
-    segments = [(s + len(p) - len(p.lstrip()), p.strip()) for s, p in segments if p.strip()]
+        stripped = part.strip()
+        if stripped:
+            segments.append((offset + len(part) - len(part.lstrip()), stripped))
+        offset += len(part) + 1
     if not segments:
         return None
     if trailing_comma and len(segments) >= 2:
@@ -666,12 +836,12 @@ def _subject_before(masked: str, end: int) -> tuple[int, int] | None:
     if "who" in words[1:]:
         # "A Hong Kong publisher who asked not to be named ... said": keep the noun phrase and its relative clause
         # up to a subordinate clause, as annotators do.
-        cut = re.search(r"\s+(?:because|as|since|after|for fear)\b", phrase)
+        cut = _SUBORDINATE_CUT.search(phrase)
         if cut:
             e = s + cut.start()
             phrase = masked[s:e]
-        return (s, e) if words[0].lower() in _INDEFINITE | {"the"} or words[0][0].isupper() else None
-    if any(w in ("that", "which", "whose") or w in _CLAUSE_WORDS for w in words[1:]):
+        return (s, e) if words[0].lower() in _INDEFINITE_OR_THE or words[0][0].isupper() else None
+    if not _CLAUSE_WORDS_OR_RELATIVES.isdisjoint(words[1:]):
         return None  # a clause, not a noun phrase ("a deal that survivors' groups say", "It was ...")
     if words[-1].lower() in _FUNCTION_END:
         return None  # "The Chinese side presented its achievements and [stated]": a second verb
@@ -710,34 +880,70 @@ def _object_after(text: str, start: int) -> tuple[int, int] | None:
     return s, s + len(phrase)
 
 
-@dataclass(frozen=True, slots=True)
-class _Found:
-    """A source phrase found in a sentence."""
+class _Found(NamedTuple):
+    """A source phrase found in a sentence (a named tuple: cheaper to build than a frozen dataclass)."""
 
     start: int
     end: int
     method: str
 
 
-def _find_source(text: str, heading: bool = False) -> _Found | None:
+# For _speech_verb_spans: ASCII characters that may not border a verb (all but [A-Za-z0-9_'-], the ASCII part of
+# the patterns' [\w'’-]) become spaces.
+_ASCII_VERB_CHARS = (string.ascii_letters + string.digits + "_'-").encode()
+_ASCII_NON_VERB_TO_SPACE = bytes(c if c in _ASCII_VERB_CHARS else ord(" ") for c in range(256))
+_SPEECH_VERB_BYTES = frozenset(verb.encode() for verb in SPEECH_VERBS)
+_HEADLINE_VERB_BYTES = frozenset(verb.encode() for verb in _HEADLINE_VERBS)
+
+
+def _speech_verb_spans(masked: str, heading: bool) -> list[tuple[int, int]]:
+    """Spans of the speech verbs in ``masked``, in order: the matches of ``_VERB_PATTERN``
+    (``_HEADLINE_VERB_PATTERN`` in a heading).
+
+    ASCII text (nearly every sentence) is searched without the regex, about twice as fast: once every character
+    that may not border a verb is a space, the verbs are exactly the space-separated words in the verb list.
+    """
+    if not masked.isascii():
+        return [
+            match.span() for match in (_HEADLINE_VERB_PATTERN if heading else _VERB_PATTERN).finditer(masked)
+        ]
+    words = masked.encode().translate(_ASCII_NON_VERB_TO_SPACE)
+    present = (_HEADLINE_VERB_BYTES if heading else _SPEECH_VERB_BYTES).intersection(words.split())
+    if not present:
+        return []
+    padded = b" " + words + b" "
+    spans = []
+    for verb in present:
+        key = b" " + verb + b" "
+        at = padded.find(key)
+        while at >= 0:
+            spans.append((at, at + len(verb)))  # ``at`` in ``padded`` is the verb's offset in ``masked``
+            at = padded.find(key, at + len(verb) + 1)
+    spans.sort()
+    return spans
+
+
+def _find_source(text: str, *, heading: bool, closes_unopened: bool) -> _Found | None:
     """Locate the phrase naming the sentence's source (see the module docstring for the precedence).
 
     In a headline or cross-head only "says"-type verbs count: "Tokyo protests Seoul court's ruling" reports an
-    action, "Rights group says ..." a statement.
+    action, "Rights group says ..." a statement. ``closes_unopened`` is the sentence's second
+    :func:`_quote_balance` flag (it starts inside a quotation).
     """
-    masked = _mask_quotes(text)
-    match = _ACCORDING_TO.search(masked)
+    masked = _mask_quotes(text, closes_unopened)
+    # Each regex below runs only when the literal words it requires are present: most sentences have none.
+    match = _ACCORDING_TO.search(masked) if "according to" in masked else None
     if match:
         s, e = match.span(1)
         phrase = masked[s:e]
         by = _BY_ENTITY.search(phrase)
         if by and by.group(1).split()[-1][0].isupper():  # "a report released by Open Witness Asia"
             return _Found(s + by.start(1), s + by.end(1), "according_to")
-        cut = re.search(r"\s+(?:that|which|who|whose|after|on|last|earlier|this)\b", phrase)
+        cut = _ACCORDING_TO_CUT.search(phrase)
         if cut:
             e = s + cut.start()
         return _Found(s, e, "according_to")
-    cited = _CITED.search(masked)
+    cited = _CITED.search(masked) if "cited" in masked or "quoted" in masked else None
     if cited:  # "Blinken was cited by Kyodo as saying": the subject before "was"
         head = masked[: cited.start()].rstrip()
         start = max(head.rfind(",") + 1, head.rfind(_MASK) + 1)
@@ -745,13 +951,14 @@ def _find_source(text: str, heading: bool = False) -> _Found | None:
         s = start + len(head[start:]) - len(head[start:].lstrip()) + (lead.end() if lead else 0)
         if s < len(head):
             return _Found(s, len(head), "cited_as_saying")
-    for word in (_HEADLINE_VERB_PATTERN if heading else _VERB_PATTERN).finditer(masked):
-        prefix = masked[: word.start()]
-        before = _WORD.findall(prefix[-40:])
+    for verb_start, verb_end in _speech_verb_spans(masked, heading):
+        # The words in the 40 characters before the verb.
+        before = _WORD.findall(masked, max(0, verb_start - 40), verb_start)
         previous_word = before[-1] if before else ""
-        if previous_word.lower() in _DETERMINER_BEFORE or previous_word.lower() in ("to", "be", "been"):
+        if previous_word.lower() in _NOT_BEFORE_REPORT:
             continue  # "the estimated 80,000", "to describe", "been described": not a report
-        if word.group(0) in _AMBIGUOUS_VERBS and word.group(0).endswith("s"):
+        verb = masked[verb_start:verb_end]
+        if verb in _AMBIGUOUS_VERBS and verb.endswith("s"):
             after_noun = previous_word[:1].islower() and previous_word not in _PRONOUNS
             if (
                 after_noun
@@ -759,18 +966,19 @@ def _find_source(text: str, heading: bool = False) -> _Found | None:
                 and previous_word not in _BETWEEN_SUBJECT_AND_VERB
             ):
                 continue  # "member states", "broken promises": a plural noun
-        if re.match(r"\s+by\b", masked[word.end() :]):
+        if _BY_NEXT.match(masked, verb_end):
             continue  # "a demand now shared by ...": a passive participle
+        prefix = masked[:verb_start]
         if not prefix.replace(_MASK, "").strip(" ,;:—–-"):
-            span = _object_after(masked, word.end())  # '"...," said X'
+            span = _object_after(masked, verb_end)  # '"...," said X'
             if span:
                 return _Found(span[0], span[1], "quote_inversion")
             continue
-        span = _subject_before(masked, word.start())
+        span = _subject_before(masked, verb_start)
         if span is not None:
             method = "quote_inversion" if _MASK in prefix else "subject_verb"
             return _Found(span[0], span[1], method)
-    called = _WHAT_CALLED.search(masked)
+    called = _WHAT_CALLED.search(masked) if "what" in masked else None
     if called:
         return _Found(called.start(1), called.end(1), "what_x_called")
     if not heading and _PARTICIPLE.search(masked):
@@ -798,6 +1006,18 @@ def _official_subject(text: str) -> _Found | None:
 # ----------------------------------------------------------------------------------------------------------------
 
 
+_DEMONYM_PAIR = re.compile(r"([\w.]+(?: Korean)?) and ([\w.]+(?: Korean)?) (\w+)")
+_AND_SEPARATOR = re.compile(r"\s+and\s+")
+_OF_PARTIES = re.compile(r"\bof\s+(?:the\s+)?(.+\s+and\s+.+)$")
+_GROUP_OF_DELEGATES = re.compile(r"(?:the\s+)?(?:\w+\s+)*(?:ministers|leaders|delegates|representatives)\b")
+_POSSESSIVE_GROUP = re.compile(r"(?:the|its|their)\s+(\w+)['’]s?\s+\w+$")
+_BACK_REFERENCE_DETERMINERS = ("the", "this", "that", "its", "their")
+_ANONYMOUS_BODY_MEMBER = re.compile(
+    r"anonymous (ministry|department|embassy|agency) (official|officials|spokesperson)"
+)
+_NAME_OF_BODY = re.compile(r"(.*?\b[A-Z][\w'’\-]+\s+[A-Z][\w'’\-]+)\s+of\s+\S.*$")
+
+
 def _resolve(mention: str, doc: _Document) -> str | None:
     """Canonical speaker for a mention, or ``None`` when it cannot name a source."""
     phrase = mention.strip()
@@ -809,31 +1029,34 @@ def _resolve(mention: str, doc: _Document) -> str | None:
     if "statement" in lowered and lowered.split()[0] in ("a", "an") and "joint" in lowered:
         pair = doc.pair()
         return f"{pair} (joint statement)" if pair else "joint statement"
-    if _GROUP_REFERENCE.fullmatch(lowered) or _GROUP_REFERENCE.match(lowered) and "of" not in lowered.split():
+    # A full match is also a match, so testing the (cheaper to fail) prefix match first changes nothing.
+    group = _GROUP_REFERENCE.match(lowered)
+    if group and (_GROUP_REFERENCE.fullmatch(lowered) or "of" not in lowered.split()):
         if doc.genre == "joint_statement" and doc.author:
             return doc.author
-        if doc.genre == "readout" and not re.search(r"countries|nations|governments", lowered):
+        if doc.genre == "readout" and not any(w in lowered for w in ("countries", "nations", "governments")):
             return doc.persons_pair() or doc.pair() or doc.previous()
         return doc.pair() or doc.previous()
-    demonyms = re.fullmatch(r"([\w.]+(?: Korean)?) and ([\w.]+(?: Korean)?) (\w+)", phrase)
+    if "and" not in phrase:
+        return _resolve_single(phrase, doc)  # none of the conjunction rules below can apply
+    demonyms = _DEMONYM_PAIR.fullmatch(phrase)
     if demonyms and demonyms.group(1) in _DEMONYM and demonyms.group(2) in _DEMONYM:
         # "US and Japanese officials" -> "United States and Japan"
         return f"{_DEMONYM[demonyms.group(1)]} and {_DEMONYM[demonyms.group(2)]}"
     # "The Secretary and the Foreign Minister", "Austin and Blinken", "Seoul and Washington"
-    parts = re.split(r"\s+and\s+", phrase)
-    bare_parts = [re.sub(r"^(?:the|The)\s+", "", p.strip()) for p in parts]
-    if len(parts) == 2 and all(p in _COUNTRY_CANONICAL and p not in _CAPITALS for p in bare_parts):
-        # Countries as written ("Japan and the Republic of Korea"); capitals become countries below.
-        return re.sub(r"^(?:the|The)\s+", "", phrase)
-    lone_title = any(p.strip().lower() in _TITLE_WORDS for p in parts)  # "Trade and Industry Minister X"
-    if len(parts) == 2 and all(p.strip() for p in parts) and not lone_title:
-        resolved = [_resolve_single(p, doc, conjunct=True) for p in parts]
-        if all(resolved) and resolved[0] != resolved[1]:
-            return " and ".join(r for r in resolved if r)
-    of_parties = re.search(r"\bof\s+(?:the\s+)?(.+\s+and\s+.+)$", phrase)
-    if of_parties and re.match(
-        r"(?:the\s+)?(?:\w+\s+)*(?:ministers|leaders|delegates|representatives)\b", lowered
-    ):
+    parts = _AND_SEPARATOR.split(phrase)
+    if len(parts) == 2:
+        bare_parts = [_LEADING_THE.sub("", p.strip()) for p in parts]
+        if all(p in _COUNTRY_CANONICAL and p not in _CAPITALS for p in bare_parts):
+            # Countries as written ("Japan and the Republic of Korea"); capitals become countries below.
+            return _LEADING_THE.sub("", phrase)
+        lone_title = any(p.strip().lower() in _TITLE_WORDS for p in parts)  # "Trade and Industry Minister X"
+        if all(p.strip() for p in parts) and not lone_title:
+            resolved = [_resolve_single(p, doc, conjunct=True) for p in parts]
+            if all(resolved) and resolved[0] != resolved[1]:
+                return " and ".join(r for r in resolved if r)
+    of_parties = _OF_PARTIES.search(phrase) if "of" in phrase else None
+    if of_parties and _GROUP_OF_DELEGATES.match(lowered):
         pair = _parties(of_parties.group(1))
         if pair:
             return pair
@@ -843,13 +1066,14 @@ def _resolve(mention: str, doc: _Document) -> str | None:
 def _resolve_single(phrase: str, doc: _Document, *, conjunct: bool = False) -> str | None:
     phrase = phrase.strip()
     lowered = phrase.lower()
-    country = _COUNTRY_CANONICAL.get(re.sub(r"^(?:the|The)\s+", "", phrase))
+    without_the = _LEADING_THE.sub("", phrase) if phrase.startswith(("the", "The")) else phrase
+    country = _COUNTRY_CANONICAL.get(without_the)
     if country is not None:
         if doc.single_author and country in doc.own_countries and not conjunct:
             return str(doc.author)
         if conjunct:
             return country
-        return _alias(re.sub(r"^(?:the|The)\s+", "", phrase))
+        return _alias(without_the)
     # A title alone: "the Secretary", "The prime minister", "The Foreign Minister".
     words = [w for w in phrase.split() if w.lower() not in ("the", "a", "an")]
     if (
@@ -860,14 +1084,19 @@ def _resolve_single(phrase: str, doc: _Document, *, conjunct: bool = False) -> s
         person = doc.by_title(words)
         if person:
             return person
-    possessive = re.match(r"(?:the|its|their)\s+(\w+)['’]s?\s+\w+$", lowered)
+    possessive = _POSSESSIVE_GROUP.match(lowered) if lowered.startswith(("the", "its", "their")) else None
     if possessive:  # "The group's researchers" -> the group
         previous = doc.previous(possessive.group(1))
         if previous:
             return previous
-    back = _BACK_REFERENCE.search(lowered)
-    generic = phrase.split()[1:-1] == [w for w in phrase.split()[1:-1] if w.islower()]
-    if back and generic and lowered.split()[0] in ("the", "this", "that", "its", "their"):
+    # (``phrase`` is stripped, so a first word among the determiners is also a prefix of ``lowered``.)
+    back = _BACK_REFERENCE.search(lowered) if lowered.startswith(_BACK_REFERENCE_DETERMINERS) else None
+    # A generic back-reference ("the foreign ministry", not "the Foreign Ministry"): lower-case words in between.
+    if (
+        back
+        and lowered.split()[0] in _BACK_REFERENCE_DETERMINERS
+        and all(w.islower() for w in phrase.split()[1:-1])
+    ):
         head = back.group(1)
         if head in ("statement", "report", "survey", "study", "bloc"):
             previous = doc.previous()
@@ -878,27 +1107,26 @@ def _resolve_single(phrase: str, doc: _Document, *, conjunct: bool = False) -> s
             previous = doc.previous()  # "the official" without an earlier official: the last person quoted
         if previous:
             return previous
-    spokes = re.match(r"(?:an?|the)\s+spokes(?:person|man|woman)\s+for\s+(.+)$", phrase, re.I)
+    spokes = _SPOKESPERSON_FOR.match(phrase)
     if spokes:
         inner = _resolve_single(spokes.group(1), doc)
         if inner:
             return inner
     anonymous = _anonymous(phrase)
     if anonymous:
-        generic = re.fullmatch(
-            r"anonymous (ministry|department|embassy|agency) (official|officials|spokesperson)", anonymous
-        )
+        generic = _ANONYMOUS_BODY_MEMBER.fullmatch(anonymous)
         previous = doc.previous(generic.group(1)) if generic else None
         if previous:  # "A ministry official" after "South Korea's Unification Ministry said"
             return f"anonymous {previous} {generic.group(2)}"
         return anonymous
     appositive = phrase.rsplit(",", 1)[-1].strip() if "," in phrase else phrase
-    appositive = _TRAILING_OF_THE.sub("", appositive)
-    named_of = re.match(r"(.*?\b[A-Z][\w'’\-]+\s+[A-Z][\w'’\-]+)\s+of\s+\S.*$", appositive)
+    if "of" in appositive:
+        appositive = _TRAILING_OF_THE.sub("", appositive)
+    named_of = _NAME_OF_BODY.match(appositive) if "of" in appositive else None
     if named_of and _person_tokens(named_of.group(1)):
         appositive = named_of.group(1)  # "Kwon Tae-sik of Open Witness Asia" -> "Kwon Tae-sik"
     person = _person_tokens(appositive)
-    if person and (len(person) > 1 or person[0] in doc.names):
+    if person and (len(person) > 1 or doc.knows_name(person[0])):
         return doc.full_name(" ".join(person))
     if lowered in ("a spokesperson", "a spokesman", "a spokeswoman", "the spokesperson"):
         return doc.previous()
@@ -914,25 +1142,71 @@ def _parties(text: str) -> str | None:
     return " and ".join(found) if len(found) == 2 else ", ".join(found[:-1]) + " and " + found[-1]
 
 
-def _remember_pair(text: str, doc: _Document) -> None:
-    """Track the last two or more countries named together ("the United States and Japan")."""
-    if " and " not in text:
-        return
-    for match in re.finditer(
-        r"((?:the\s+)?[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,3})\s+and\s+"
-        r"((?:the\s+)?[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,3})",
-        text,
-    ):
+# Two capitalized phrases joined by "and" ("the United States and Japan"). The first phrase is matched without
+# a leading "the": such a match would end at the same place as the one starting at the capital after "the", and
+# _parties finds the same countries in both, while a pattern starting with a capital is scanned twice as fast.
+_CONJOINED_NAMES = re.compile(
+    r"([A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,3})\s+and\s+"
+    r"((?:the\s+)?[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,3})"
+)
+# Country words as bare substrings, without the word boundaries of _COUNTRY_PATTERN.
+_COUNTRY_SUBSTRING = re.compile(
+    "|".join(re.escape(k) for k in sorted(_COUNTRY_CANONICAL, key=len, reverse=True))
+)
+# _names_two_countries relies on this: a country word inside another one names the same country ("US", "USA").
+assert all(
+    _COUNTRY_CANONICAL[inner] == _COUNTRY_CANONICAL[outer]
+    for inner in _COUNTRY_CANONICAL
+    for outer in _COUNTRY_CANONICAL
+    if inner in outer
+), "a country word inside another must name the same country (see _names_two_countries)"
+
+
+def _names_two_countries(text: str) -> bool:
+    """Whether words of two different countries occur in ``text``, as substrings anywhere.
+
+    A cheap test implied by :func:`_parties` finding a pair in any part of ``text`` (each country it matches is
+    such a substring). Every position where a country word starts is visited; the words starting at one position
+    are inside one another, so they name the same country.
+    """
+    first = None
+    match = _COUNTRY_SUBSTRING.search(text)
+    while match:
+        country = _COUNTRY_CANONICAL[match.group()]
+        if first is None:
+            first = country
+        elif country != first:
+            return True
+        match = _COUNTRY_SUBSTRING.search(text, match.start() + 1)
+    return False
+
+
+def _last_pair_named(text: str) -> str | None:
+    """The last two or more countries named together in a sentence ("the United States and Japan"), if any."""
+    if " and " not in text or not _names_two_countries(text):
+        return None  # no pair of countries can be named here: skip the (slow) pair regex
+    last = None
+    for match in _CONJOINED_NAMES.finditer(text):
         pair = _parties(match.group(0))
         if pair:
-            doc.last_pair = pair
+            last = pair
+    return last
 
 
 def _turn_speaker(label: str, doc: _Document) -> str:
     """Speaker named by a transcript turn label ("Spokesperson Wen Jiale" -> "Wen Jiale")."""
     if label in doc.turn_names:
         return doc.turn_names[label]
-    paren = re.search(r"\(([^()]*)\)", label)
+    # A label recurs on every sentence of its turns; what it names depends only on the label, the title and the
+    # registered names, all fixed once attribution starts, so it is worked out once per document.
+    speaker = doc.label_speakers.get(label)
+    if speaker is None:
+        speaker = doc.label_speakers[label] = _speaker_named_by_label(label, doc)
+    return speaker
+
+
+def _speaker_named_by_label(label: str, doc: _Document) -> str:
+    paren = _PARENTHESIZED.search(label)
     bare = _PARENTHETICAL.sub("", label).strip()
     head = bare.lower()
     if head in ("question", "q", "reporter", "journalist"):
@@ -990,24 +1264,25 @@ def attribute(
     if len(turns) != len(texts):
         raise ValueError(f"got {len(turns)} turn labels for {len(texts)} sentences")
     doc = _Document(genre=genre, author=author, title=texts[0] if texts else "")
-    for text in texts:
-        doc.register(text)
-    for label in dict.fromkeys(t for t in turns if t):
-        doc.register(label)
+    # Names come from every sentence and turn label; they are recorded on the first lookup (see _Document).
+    doc.unregistered = [*texts, *dict.fromkeys(t for t in turns if t)]
     fallback_author = author if (genre in OFFICIAL_GENRES or genre == "transcript") else None
+    has_turns = any(turns)
+    # Quotation balance per sentence, computed once: the quote rules here and in _forward_quotes both need it.
+    balances = [_quote_balance(text) for text in texts]
     out: list[Attribution] = []
     quote_open = False
     for i, (text, turn) in enumerate(zip(texts, turns, strict=True)):
-        opens, closes = _quote_balance(text)
+        opens, closes = balances[i]
         result: Attribution | None = None
         if turn:
             speaker = _turn_speaker(turn, doc)
-            intro = _SELF_INTRODUCTION.search(text)
+            intro = _SELF_INTRODUCTION.search(text) if _may_introduce_self(text) else None
             if intro and turn not in doc.turn_names and _person_tokens(turn) is None:
                 speaker = doc.turn_names.setdefault(turn, intro.group(1))
             result = Attribution(speaker, None, "turn")
         else:
-            found = _find_source(text, heading=headings[i])
+            found = _find_source(text, heading=headings[i], closes_unopened=closes)
             if found is None and genre in OFFICIAL_GENRES:
                 found = _official_subject(text)
             if found is not None:
@@ -1023,29 +1298,29 @@ def attribute(
                 if previous is not None and previous.method not in ("author", "narrator"):
                     result = Attribution(previous.speaker, None, "continued_quote")
         if result is None:
-            if fallback_author and (i == 0 or genre != "transcript" or not any(turns)):
+            if fallback_author and (i == 0 or genre != "transcript" or not has_turns):
                 result = Attribution(fallback_author, None, "author")
             else:
                 result = Attribution(NARRATOR, None, "narrator")
-        if result.method not in ("author", "narrator", "turn"):
-            doc.speakers.append(result.speaker)
-            if " and " in result.speaker and "(" not in result.speaker:
-                doc.last_pair = result.speaker
-        _remember_pair(text, doc)
+        doc.read(text, result.speaker if result.method not in ("author", "narrator", "turn") else None)
         out.append(result)
         quote_open = (quote_open and not closes) or opens
-    _forward_quotes(texts, out)
+    _forward_quotes(balances, out)
     return out
 
 
-def _forward_quotes(texts: Sequence[str], out: list[Attribution]) -> None:
-    """A quotation that opens without attribution and closes, attributed, in the next sentence takes that speaker."""
-    for i in range(len(texts) - 1):
-        opens, _ = _quote_balance(texts[i])
-        _, closes = _quote_balance(texts[i + 1])
-        unattributed = out[i].method in ("author", "narrator", "continued_quote")
-        if opens and closes and unattributed and out[i + 1].mention is not None:
-            out[i] = Attribution(out[i + 1].speaker, None, "continued_quote")
+def _forward_quotes(balances: Sequence[tuple[bool, bool]], out: list[Attribution]) -> None:
+    """A quotation that opens without attribution and closes, attributed, in the next sentence takes that speaker.
+
+    ``balances`` holds each sentence's :func:`_quote_balance`.
+    """
+    for i in range(len(balances) - 1):
+        opens = balances[i][0]
+        closes = balances[i + 1][1]
+        if opens and closes:  # (rare: tested first)
+            unattributed = out[i].method in ("author", "narrator", "continued_quote")
+            if unattributed and out[i + 1].mention is not None:
+                out[i] = Attribution(out[i + 1].speaker, None, "continued_quote")
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -92,6 +92,7 @@ class LoggerConfig:
 class TransformerConfig:
     _target_: str = "src.models.transformer.TransformerModel"
     pretrained: str = "default"
+    num_layers: Optional[int] = None
     learning_rate: float = 1e-4
     num_epochs: int = 6
     batch_size: int = 16
@@ -129,6 +130,7 @@ class PredictConfig:
     profile: bool = True
     quantize: bool = False
     batch_size: int = 512
+    workers: Optional[int] = None
     html: Optional[bool] = None
     genre: Optional[str] = None
     author: Optional[str] = None

@@ -22,6 +22,10 @@ class DataError(DiplostanceError):
         location = self.path if line is None else f"{self.path}:{line}"
         super().__init__(f"{location}: {field}: {problem}" if field else f"{location}: {problem}")
 
+    def __reduce__(self) -> tuple[type[DataError], tuple[str, int | None, str | None, str]]:
+        # Rebuilt from its parts when it crosses a process boundary (parallel labelling).
+        return (DataError, (self.path, self.line, self.field, self.problem))
+
 
 class ModelError(DiplostanceError):
     """A model directory or pretrained model that cannot be used (missing files, wrong version, untrusted types)."""

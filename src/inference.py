@@ -11,9 +11,12 @@ attribution (``src.attribution``), which needs no training.
 
 from __future__ import annotations
 
+import gc
+import multiprocessing
 import os
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,56 @@ from src.models.base import META_FILE, StanceModel
 
 STANCE_HEADS = ("primary_stance", "stance")
 ROLE_HEAD = "speaker_role"
+# Below this much raw text per process, starting work in a second process costs more than it saves.
+MIN_CHARS_PER_WORKER = 20_000
+
+
+def available_cores() -> int:
+    """CPU cores this process may run on (its affinity mask where the platform has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def default_workers(model: StanceModel) -> int:
+    """Processes to label with: every core for single-threaded families, one for those torch parallelizes.
+
+    Parallel labelling forks the loaded model into the workers, so it needs the ``fork`` start method (Linux);
+    elsewhere labelling stays in one process.
+    """
+    if model.multithreaded or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return available_cores()
+
+
+def split_by_length(texts: Sequence[str], parts: int) -> list[range]:
+    """Cut ``texts`` into at most ``parts`` contiguous ranges of about equal total length (order kept)."""
+    total = sum(map(len, texts))
+    parts = max(1, min(parts, len(texts), total // MIN_CHARS_PER_WORKER))
+    bounds, running, target = [0], 0, total / parts
+    for i, text in enumerate(texts):
+        running += len(text)
+        if running >= target * len(bounds) and len(bounds) < parts and i + 1 < len(texts):
+            bounds.append(i + 1)
+    bounds.append(len(texts))
+    return [range(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+
+
+_WORKER_LABELLER: Labeller | None = None
+
+
+def _start_worker(model: StanceModel, batch_size: int) -> None:
+    global _WORKER_LABELLER
+    _WORKER_LABELLER = Labeller(model, batch_size=batch_size, workers=1)
+    # Everything inherited from the parent is long-lived: keep the garbage collector from walking it again (a
+    # full collection over it cost about 100 ms, half a corpus pass) and from copying its pages on write.
+    gc.freeze()
+
+
+def _label_in_worker(raw_texts: list[str], options: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    assert _WORKER_LABELLER is not None, "worker started without its model"
+    return _WORKER_LABELLER.predict_articles(raw_texts, **options)
 
 
 def resolve_model_dir(path: str | os.PathLike[str]) -> Path:
@@ -42,11 +95,42 @@ class Labeller:
     Args:
         model: Any fitted :class:`~src.models.base.StanceModel`.
         batch_size: Sentences per call to the model (bounds memory on long inputs).
+        workers: Processes that label articles side by side (see :func:`default_workers`). Ingestion, attribution
+            and the TF-IDF model are single-threaded Python, so a second core needs a second process. Workers
+            are forked once, on the first large enough input, and live as long as the labeller (or until
+            :meth:`close`).
     """
 
-    def __init__(self, model: StanceModel, batch_size: int = 512) -> None:
+    def __init__(self, model: StanceModel, batch_size: int = 512, workers: int = 1) -> None:
         self.model = model
         self.batch_size = batch_size
+        self.workers = max(1, workers)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def close(self) -> None:
+        """Stop the worker processes (a later large input starts them again)."""
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def __enter__(self) -> Labeller:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_pool": None}
+
+    def _worker_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers - 1,  # this process labels a share too
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_start_worker,
+                initargs=(self.model, self.batch_size),
+            )
+        return self._pool
 
     @property
     def heads(self) -> list[str]:
@@ -71,21 +155,13 @@ class Labeller:
         for start in range(0, len(texts), self.batch_size):
             batch = texts[start : start + self.batch_size]
             batch_contexts = None if contexts is None else list(contexts[start : start + self.batch_size])
-            proba = self.model.predict_proba(batch, batch_contexts)
-            labels = self.model.decode(proba)
-            for i in range(len(batch)):
-                out.append(
-                    {
-                        "labels": {h.name: labels[h.name][i] for h in self.model.heads},
-                        "probabilities": {
-                            h.name: {
-                                lab: round(float(p), 4)
-                                for lab, p in zip(h.labels, proba[h.name][i], strict=True)
-                            }
-                            for h in self.model.heads
-                        },
-                    }
-                )
+            labels, probabilities = self.model.per_sentence(
+                self.model.predict_proba(batch, batch_contexts), 4
+            )
+            out.extend(
+                {"labels": lab, "probabilities": proba}
+                for lab, proba in zip(labels, probabilities, strict=True)
+            )
         return out
 
     def predict_article(
@@ -113,7 +189,33 @@ class Labeller:
         genre: str | None = None,
         author: str | None = None,
     ) -> list[list[dict[str, Any]]]:
-        """Label several articles, batching their sentences through the model together (see ``predict_article``)."""
+        """Label several articles, batching their sentences through the model together (see ``predict_article``).
+
+        With ``workers > 1`` and enough text, the articles are cut into contiguous shares labelled side by side
+        in worker processes and in this one; the records come back in input order, identical to a one-process
+        run.
+        """
+        options = {"html": html, "genre": genre, "author": author}
+        shares = split_by_length(raw_texts, self.workers) if self.workers > 1 else [range(len(raw_texts))]
+        if len(shares) <= 1:
+            return self._label_articles(raw_texts, **options)
+        pool = self._worker_pool()
+        pending = [
+            pool.submit(_label_in_worker, [raw_texts[i] for i in share], options) for share in shares[1:]
+        ]
+        labelled = self._label_articles([raw_texts[i] for i in shares[0]], **options)
+        for future in pending:
+            labelled.extend(future.result())
+        return labelled
+
+    def _label_articles(
+        self,
+        raw_texts: Sequence[str],
+        *,
+        html: bool | None,
+        genre: str | None,
+        author: str | None,
+    ) -> list[list[dict[str, Any]]]:
         from src.attribution import attribute
         from src.data.ingest import ingest
 
@@ -189,7 +291,11 @@ def stance_profile(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 
 def load_model(
-    run_or_model_dir: str | os.PathLike[str], *, quantize: bool = False, batch_size: int = 512
+    run_or_model_dir: str | os.PathLike[str],
+    *,
+    quantize: bool = False,
+    batch_size: int = 512,
+    workers: int | None = None,
 ) -> Labeller:
     """Load a saved run (or its ``model/`` directory) for labelling.
 
@@ -197,6 +303,8 @@ def load_model(
         run_or_model_dir: A run directory written by ``python -m src.train``, or its ``model/`` subdirectory.
         quantize: Apply int8 dynamic quantization (transformer family; faster on CPU, slightly different outputs).
         batch_size: Sentences per model call.
+        workers: Labelling processes; ``None`` picks :func:`default_workers` (every core for TF-IDF, one for the
+            torch families, which use every core already).
 
     Raises:
         ModelError: Missing files, an incompatible package version, or untrusted content.
@@ -206,4 +314,6 @@ def load_model(
         if not hasattr(model, "quantize"):
             raise ModelError(f"{run_or_model_dir}: quantize: the {model.family} family has no int8 mode")
         model = model.quantize()
-    return Labeller(model, batch_size=batch_size)
+    return Labeller(
+        model, batch_size=batch_size, workers=default_workers(model) if workers is None else workers
+    )

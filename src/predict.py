@@ -157,10 +157,12 @@ def predict(cfg: DictConfig) -> list[tuple[str, list[dict[str, Any]]]]:
     """Run the ``predict`` config: load the model, label the inputs, write or print the output."""
     if cfg.format not in FORMATS:
         raise DiplostanceError(f"format: {cfg.format!r} is not one of {', '.join(FORMATS)}")
-    labeller = load_model(cfg.model_dir, quantize=cfg.quantize, batch_size=cfg.batch_size)
-    results = label_inputs(
-        labeller, input_paths(cfg.input), html=cfg.html, genre=cfg.genre, author=cfg.author
-    )
+    with load_model(
+        cfg.model_dir, quantize=cfg.quantize, batch_size=cfg.batch_size, workers=cfg.workers
+    ) as labeller:
+        results = label_inputs(
+            labeller, input_paths(cfg.input), html=cfg.html, genre=cfg.genre, author=cfg.author
+        )
     text = render(results, cfg.format)
     if cfg.output:
         atomic_write_text(cfg.output, text)

@@ -74,17 +74,21 @@ def comparison_table(runs: dict[str, dict[str, Any]]) -> str:
     return format_table(rows, header)
 
 
-# Overrides that every run name already shows (model, task) or that say nothing about the run itself.
-NAME_SKIPPED_KEYS = ("model", "task", "experiment", "hydra", "paths", "logger")
+# Group choices every run name already shows (``model=transformer``); their nested keys (``model.num_layers=2``)
+# do tell runs apart.
+NAME_SHOWN_GROUPS = ("model", "task", "experiment")
+# Overrides that say nothing about the run itself, nested keys included.
+NAME_SKIPPED_ROOTS = ("hydra", "paths", "logger")
 
 
 def run_name(run: dict[str, Any]) -> str:
-    """``model/task`` plus the run's other command-line overrides (``seed=1 data.context=previous``)."""
-    extra = [
-        o
-        for o in run.get("overrides", [])
-        if o.split("=", 1)[0].lstrip("+~").split(".")[0].split("/")[0] not in NAME_SKIPPED_KEYS
-    ]
+    """``model/task`` plus the run's other command-line overrides (``seed=1 model.num_layers=2``)."""
+
+    def shown(override: str) -> bool:
+        key = override.split("=", 1)[0].lstrip("+~")
+        return key not in NAME_SHOWN_GROUPS and key.split(".")[0].split("/")[0] not in NAME_SKIPPED_ROOTS
+
+    extra = [o for o in run.get("overrides", []) if shown(o)]
     return " ".join([f"{run.get('model', '?')}/{run.get('task', '?')}", *extra])
 
 

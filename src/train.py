@@ -45,25 +45,18 @@ def prediction_rows(
     """Predict one split; returns the prediction-file rows and the predicted labels per head."""
     proba = model.predict_proba(examples.texts, examples.contexts)
     predicted = model.decode(proba)
-    rows = []
-    for i, sentence_id in enumerate(examples.ids or range(len(examples))):
-        rows.append(
-            {
-                "id": sentence_id,
-                "split": split,
-                "text": examples.texts[i],
-                "gold": {h.name: examples.labels[h.name][i] for h in model.heads}
-                if examples.labels
-                else None,
-                "pred": {h.name: predicted[h.name][i] for h in model.heads},
-                "proba": {
-                    h.name: {
-                        lab: round(float(p), 6) for lab, p in zip(h.labels, proba[h.name][i], strict=True)
-                    }
-                    for h in model.heads
-                },
-            }
-        )
+    labels, probabilities = model.per_sentence(proba, 6)
+    rows = [
+        {
+            "id": sentence_id,
+            "split": split,
+            "text": examples.texts[i],
+            "gold": {h.name: examples.labels[h.name][i] for h in model.heads} if examples.labels else None,
+            "pred": labels[i],
+            "proba": probabilities[i],
+        }
+        for i, sentence_id in enumerate(examples.ids or range(len(examples)))
+    ]
     return rows, predicted
 
 

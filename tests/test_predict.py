@@ -196,3 +196,47 @@ def test_rescore_validates_labels_against_the_saved_model(run_dir, tmp_path):
         match=r"relabelled.jsonl:9: speaker_role: unknown label 'journalist_.*allowed labels: us_gov",
     ):
         rescore(run_dir, bad)
+
+
+def test_split_by_length_keeps_order_and_covers_every_text():
+    from src.inference import MIN_CHARS_PER_WORKER, split_by_length
+
+    texts = ["x" * n for n in (30_000, 500, 12_000, 40_000, 7_000, 9_000)]
+    shares = split_by_length(texts, 3)
+    assert [i for share in shares for i in share] == list(range(len(texts)))
+    assert 1 < len(shares) <= 3
+    assert split_by_length(["short", "texts"], 4) == [range(0, 2)]  # too little text for a second process
+    assert (
+        len(split_by_length(["x" * MIN_CHARS_PER_WORKER] * 3, 8)) == 3
+    )  # never more shares than texts allow
+    assert split_by_length([], 2) == []
+
+
+def test_parallel_labelling_equals_one_process(run_dir):
+    """Two processes give exactly the records of one, in input order, and the worker survives repeated calls."""
+    from src.inference import MIN_CHARS_PER_WORKER
+
+    raws = sorted((PROJECT_ROOT / "data" / "corpus" / "raw").glob("*.txt"))[:40]
+    texts = [p.read_text(encoding="utf-8") for p in raws]
+    assert sum(map(len, texts)) > 2 * MIN_CHARS_PER_WORKER
+    expected = load_model(run_dir, workers=1).predict_articles(texts)
+    with load_model(run_dir, workers=2) as labeller:
+        assert labeller.predict_articles(texts) == expected
+        assert labeller._pool is not None  # the work really was shared
+        assert labeller.predict_articles(texts[::-1]) == expected[::-1]
+    assert labeller._pool is None
+
+
+def test_data_error_survives_a_process_boundary():
+    import pickle
+
+    error = pickle.loads(pickle.dumps(DataError("a.txt", 3, "text", "is empty")))
+    assert str(error) == "a.txt:3: text: is empty" and error.line == 3
+
+
+def test_torch_families_label_in_one_process_tfidf_in_every_core(run_dir):
+    from src.inference import available_cores, default_workers
+    from src.models.transformer import TransformerModel
+
+    assert load_model(run_dir).workers == available_cores()
+    assert default_workers(TransformerModel(heads=[])) == 1

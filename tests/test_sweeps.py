@@ -39,3 +39,20 @@ def test_multirun_writes_one_run_per_job_and_a_comparison(tmp_path, launcher):
     assert "tfidf/stance" in comparison and "tfidf/speaker_role" in comparison
     assert "Comparison of 2 run(s)" in done.stdout
     assert len((tmp_path / "runs.csv").read_text().splitlines()) == 3  # header + one row per run
+
+
+def test_run_names_show_nested_model_keys_but_not_paths():
+    from src.report import run_name
+
+    run = {
+        "model": "transformer",
+        "task": "stance",
+        "overrides": [
+            "model=transformer",
+            "model.num_layers=2",
+            "seed=1",
+            "paths.output_dir=/tmp/x",
+            "hydra.job=1",
+        ],
+    }
+    assert run_name(run) == "transformer/stance model.num_layers=2 seed=1"

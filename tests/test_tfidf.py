@@ -9,7 +9,7 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from src.models.tfidf import CachedTfidfVectorizer, char_wb_ngrams
-from tests.conftest import FIXTURE_CORPUS
+from tests.conftest import FIXTURE_CORPUS, PROJECT_ROOT
 
 TEXTS = [json.loads(line)["text"] for line in (FIXTURE_CORPUS / "sentences.jsonl").read_text().splitlines()]
 UNSEEN = ["", "a", "Tokyo", "  spaced   out\u00a0words  ", "Ünïcödé wörds and U.S.-Japan ties", "x y"]
@@ -52,3 +52,17 @@ def test_word_cache_is_not_persisted():
     fast = CachedTfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3)).fit(TEXTS)
     fast.transform(TEXTS)
     assert "_cache" in fast.__dict__ and "_cache" not in fast.__getstate__()
+
+
+def test_token_pattern_finds_scikit_learns_tokens():
+    """The fast pattern drops scikit-learn's word boundaries; on every corpus sentence the tokens are the same."""
+    import re
+
+    from src.models.tfidf import TOKEN_PATTERN
+
+    reference = re.compile(r"(?u)\b\w\w+\b")
+    corpus = PROJECT_ROOT / "data" / "corpus" / "sentences.jsonl"
+    texts = [json.loads(line)["text"] for line in corpus.read_text(encoding="utf-8").splitlines()] + UNSEEN
+    texts += ["a_b c9 _x ü 1 22 état-major d'Ivoire", "é", "__"]
+    for text in texts:
+        assert TOKEN_PATTERN.findall(text) == reference.findall(text), text

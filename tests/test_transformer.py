@@ -212,6 +212,30 @@ def test_quantize_predicts_on_cpu(tiny_model_dir: Path) -> None:
     check_probabilities(model, model.predict_proba(DEV.texts), len(DEV))
 
 
+def test_num_layers_keeps_the_first_layers_and_round_trips(tiny_model_dir: Path, tmp_path: Path) -> None:
+    import torch
+
+    from src.models.encoder import load_pretrained
+
+    full = load_pretrained(tiny_model_dir)[1]
+    model = transformer(TASKS["stance"], tiny_model_dir, num_layers=1, num_epochs=1).fit(TRAIN)
+    encoder = model.model_.encoder  # type: ignore[attr-defined]
+    assert len(encoder.encoder.layer) == 1 < len(full.encoder.layer)
+    # The kept layer starts from the pretrained first layer (then fine-tuning moves it); the embeddings too.
+    untrained = load_pretrained(tiny_model_dir, num_layers=1)[1]
+    for name, weight in untrained.state_dict().items():
+        assert torch.equal(weight, full.state_dict()[name]), name
+    model.save(tmp_path / "model")
+    loaded = load_model(tmp_path / "model")
+    assert len(loaded.model_.encoder.encoder.layer) == 1  # type: ignore[attr-defined]
+    assert loaded.predict(DEV.texts) == model.predict(DEV.texts)
+
+
+def test_num_layers_beyond_the_encoder_is_a_config_error(tiny_model_dir: Path) -> None:
+    with pytest.raises(ConfigError, match=r"model\.num_layers: must be between 1 and 2"):
+        transformer(TASKS["stance"], tiny_model_dir, num_layers=3).fit(TRAIN)
+
+
 @pytest.mark.parametrize("family", ["transformer", "embedding_logreg"])
 def test_bad_pretrained_path_names_the_setting(family: str, tmp_path: Path) -> None:
     from src.models.embedding import EmbeddingLogregModel

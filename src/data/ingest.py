@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import functools
 import json
 import re
 import sys
@@ -176,8 +177,14 @@ _PARENTHESES = re.compile(r"\([^()]{0,80}\)")
 # Candidate boundary: terminal punctuation, optional closers, whitespace, then something that can start a
 # sentence (checked in code: anything but a lower-case letter, so accented capitals and CJK qualify).
 # The lookbehind and possessive quantifiers keep a long run of dots or quotes linear: a match can only start at
-# the beginning of a punctuation run and never backtracks into it.
-_CANDIDATE = re.compile(r"(?<![.?!…])[.?!…]++[\"'”’)\]»]*+(?=\s++[\"'“‘(\[«]*+([^\W_]))")
+# the beginning of a punctuation run and never backtracks into it. The lookbehind is placed after the first
+# punctuation character (it looks back over it at the character before), so that the pattern starts with what it
+# looks for: the regex engine then skips ahead to punctuation instead of trying the lookbehind at every position.
+_CANDIDATE_REST = r"(?<![.?!…].)[.?!…]*+[\"'”’)\]»]*+(?=\s++[\"'“‘(\[«]*+([^\W_]))"
+_CANDIDATE = re.compile(r"[.?!…]" + _CANDIDATE_REST)
+# The same for lines whose only terminal punctuation is the period (most lines): a single literal first character
+# lets the engine find it with a fast character search instead of a character-class test per position.
+_PERIOD_CANDIDATE = re.compile(r"\." + _CANDIDATE_REST)
 # Capitalized titles that precede a name: never the end of a sentence.
 _TITLES = _words(
     "Mr Mrs Ms Dr Prof Gen Lt Col Maj Capt Cmdr Cdr Adm Brig Sgt Cpl Pvt Sen Sens Rep Reps Gov Amb Pres "
@@ -197,7 +204,10 @@ _SENTENCE_OPENERS = _words(
     "so in on at as after before when while during since despite however meanwhile still also officials "
     "both some many no not what why how who where if although though for with by from"
 )
-_QUOTE_CHARS = re.compile(r"''|[\"“”‘’']")
+# Quote marks for ``_quoted_regions`` (``''`` starts with a straight single quote). Quote marks are searched with
+# ``str.find``, a fast native scan: a regex character class holding curly quotes tests each character of the line
+# in turn, several times slower.
+_QUOTE_MARKS = "\"'“”‘’"
 _CLOSERS = "\"'”’)]»"
 _OPENERS = "\"'“‘([«"
 
@@ -296,6 +306,8 @@ _HTML_SPACE = re.compile(r"[ \t\r\n\f\v]+")
 
 def looks_like_html(raw: str) -> bool:
     """Whether ``raw`` is an HTML document or fragment rather than plain text."""
+    if "<" not in raw:  # both patterns need a tag; plain text rarely has a "<" at all
+        return False
     return bool(_HTML_START.match(raw[:2048]) or _HTML_CLOSE.search(raw[:65536]))
 
 
@@ -365,7 +377,10 @@ def _is_furniture(line: str, after_headline: bool = True) -> bool:
     Cheap tests on the first character, length or a substring guard each pattern, because every body line goes
     through here and the ingest throughput target leaves a few microseconds per line.
     """
-    if ":" in line and _CAPTION.search(line) or line.startswith("Image from video"):
+    if line.startswith("Image from video"):
+        return True
+    # Only a line with a colon is searched for a caption; _has_caption_word spares most of them the search.
+    if ":" in line and _has_caption_word(line) and _CAPTION.search(line):
         return True
     if len(line) > _SHORT_LINE:
         return False
@@ -378,11 +393,23 @@ def _is_furniture(line: str, after_headline: bool = True) -> bool:
         return True
     if first in "TtYy" and _PLAYER_MESSAGE.match(line):
         return True
-    if len(line) <= 80 and (_date_or_byline(line) or after_headline and _DATELINE.fullmatch(line)):
+    if len(line) <= 80 and (
+        _date_or_byline(line) or after_headline and "," in line and _DATELINE.fullmatch(line)
+    ):
         return True
     if line[-1] == ")" and _AGENCY_TAG.fullmatch(line):
         return True
     return " " not in line and bool(_BREADCRUMB.fullmatch(line))
+
+
+def _is_running_time(line: str) -> bool:
+    """Whether ``line`` is a video's running time ("26:01"); the colon test spares most lines the regex call."""
+    return ":" in line and _RUNNING_TIME.fullmatch(line) is not None
+
+
+def _has_caption_word(line: str) -> bool:
+    """Whether ``line`` holds a word that every ``_CAPTION`` match holds: a substring test guards the search."""
+    return "Image" in line or "Photo" in line or "Picture" in line
 
 
 def _date_or_byline(line: str) -> bool:
@@ -413,7 +440,7 @@ def _is_front_matter(lines: Sequence[str]) -> bool:
 
 def _split_turn(line: str) -> tuple[str | None, str]:
     """Split ``LABEL: text`` into label and text; ``(None, line)`` when the line is not a speaker turn."""
-    match = _TURN.match(line)
+    match = _TURN.match(line) if ":" in line else None
     if match is None:
         return None, line
     label = match.group(1).strip()
@@ -426,12 +453,13 @@ def _split_turn(line: str) -> tuple[str | None, str]:
 def _is_label(label: str) -> bool:
     """Whether ``label`` reads as a speaker: 1-5 words, capitalized or role words outside parentheses."""
     label = label.strip()
-    if (
-        not label
-        or len(label) > 80
-        or label.lower() in _NON_SPEAKER_LABELS
-        or _LABEL_CHARS.fullmatch(label) is None
-    ):
+    return bool(label) and len(label) <= 80 and _is_short_label(label)
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_short_label(label: str) -> bool:
+    """``_is_label`` for a stripped label of 1-80 characters; cached because a transcript repeats its labels."""
+    if label.lower() in _NON_SPEAKER_LABELS or _LABEL_CHARS.fullmatch(label) is None:
         return False
     outside = _PARENTHESES.sub(" ", label)
     if "(" in outside or ")" in outside:
@@ -455,10 +483,22 @@ def _quoted_regions(line: str) -> list[tuple[int, int]]:
     A quotation left open at the end of the line (it continues in the next paragraph) gives no span, so it
     cannot swallow the rest of the line.
     """
+    positions = []
+    for mark in _QUOTE_MARKS:
+        pos = line.find(mark)
+        while pos >= 0:
+            positions.append(pos)
+            pos = line.find(mark, pos + 1)
+    positions.sort()
     regions: list[tuple[int, int]] = []
     double_open = single_open = -1
-    for match in _QUOTE_CHARS.finditer(line):
-        char, pos = match.group(), match.start()
+    pair_second = -1  # position of the second quote of a '' pair, already handled with the first
+    for pos in positions:
+        if pos == pair_second:
+            continue
+        char = line[pos]
+        if char == "'" and line.startswith("'", pos + 1):
+            char, pair_second = "''", pos + 1
         if char == '"' or char == "''":
             if double_open < 0:
                 double_open = pos
@@ -491,6 +531,21 @@ def _quoted_regions(line: str) -> list[tuple[int, int]]:
     return merged
 
 
+def _has_opening_quote(line: str, start: int, end: int) -> bool:
+    """Whether ``line[start:end]`` holds a quote mark that can open a quotation (’ and ” only close one)."""
+    return (  # spelled out: a generator over the marks would cost more than the four searches
+        line.find('"', start, end) >= 0
+        or line.find("'", start, end) >= 0
+        or line.find("“", start, end) >= 0
+        or line.find("‘", start, end) >= 0
+    )
+
+
+def _last_closing_quote(line: str) -> int:
+    """Position of the last quote mark on ``line`` that can close a quotation (“ and ‘ only open one), or -1."""
+    return max(line.rfind('"'), line.rfind("'"), line.rfind("”"), line.rfind("’"))
+
+
 def _first_char(line: str, begin: int) -> int:
     """Position of the first non-space character at or after ``begin``."""
     while begin < len(line) and line[begin].isspace():
@@ -507,39 +562,77 @@ def _keep_boundary(line: str, end: int) -> bool:
         return True  # ? ! and ellipses always end a sentence here
     # The token before the period: "Gen", "U.S", "e.g" ("(Gen." and '"U.S.' lose their opening bracket/quote).
     token = line[line.rfind(" ", 0, stop) + 1 : stop - 1].lstrip(_OPENERS)
+    # Tokens are words, so the rule is cached per token; a long one (a line without spaces) bypasses the cache.
+    rule = _period_rule(token) if len(token) <= _MAX_CACHED_TOKEN else _period_rule.__wrapped__(token)
+    if rule is _BEFORE_NON_DIGIT:
+        return not _next_word(line, end)[:1].isdigit()
+    if rule is _BEFORE_OPENER:
+        return _next_word(line, end).lower() in _SENTENCE_OPENERS
+    return rule
+
+
+# Rules of ``_period_rule`` that depend on the next word; the others are the answer itself (True: a boundary).
+_BEFORE_NON_DIGIT = "a boundary unless a digit follows"
+_BEFORE_OPENER = "a boundary if a sentence-opening word follows"
+_MAX_CACHED_TOKEN = 40
+
+
+@functools.lru_cache(maxsize=8192)
+def _period_rule(token: str) -> bool | str:
+    """Whether a period after ``token`` ends a sentence: ``True``, ``False``, or a rule on the next word."""
     if not token or not token[-1].isalpha():
         return True  # "in 2019." or "3.5."
     if token in _TITLES or token in _INNER_ABBREVIATIONS or token.lower() in _INNER_ABBREVIATIONS:
         return False
-    following = line[end : end + 40].split(None, 1)
-    next_word = following[0].lstrip(_OPENERS) if following else ""
     if token in _NUMBER_PREFIXES:
-        return not next_word[:1].isdigit()
+        return _BEFORE_NON_DIGIT
     if "." in token or token in _SOFT_ABBREVIATIONS:  # U.S, D.C, a.m, Ltd
-        return next_word.lower() in _SENTENCE_OPENERS
+        return _BEFORE_OPENER
     if len(token) == 1:  # an initial: "John F. Kennedy"; a lower-case letter ends a sentence ("plan b.")
         return not token.isupper()
     return True
 
 
+def _next_word(line: str, end: int) -> str:
+    """The word after a candidate boundary at ``end``, without opening quotes or brackets ("" when none)."""
+    following = line[end : end + 40].split(None, 1)
+    return following[0].lstrip(_OPENERS) if following else ""
+
+
 def _split(line: str) -> list[str]:
     """Split one body line into sentences (see the module docstring for the method)."""
+    # Pick the cheapest candidate pattern that can find every boundary of this line; a line without terminal
+    # punctuation has none to find.
+    if "?" in line or "!" in line or "…" in line:
+        candidates = _CANDIDATE.finditer(line)
+    elif "." in line:
+        candidates = _PERIOD_CANDIDATE.finditer(line)
+    else:
+        whole = line.strip()
+        return [whole] if whole else []
+    last_closing_quote = _last_closing_quote(line)
     pieces: list[str] = []
     begin = 0
-    regions: list[tuple[int, int]] | None = None
-    for match in _CANDIDATE.finditer(line):
+    regions: list[tuple[int, int]] | None = None  # computed when a candidate may lie inside a quotation
+    for match in candidates:
         end = match.end()
-        if line[end : end + 8].lstrip(" \t\u00a0\"'“‘([«")[:1].islower():
+        # A lower-case word after the punctuation continues the sentence. The slice test is the rule (only spaces,
+        # tabs and no-break spaces, then openers, within 8 characters); the letter the pattern captured after the
+        # space and openers must be lower-case for it to hold, so most candidates skip the slice.
+        if match.group(1).islower() and line[end : end + 8].lstrip(" \t\u00a0\"'“‘([«")[:1].islower():
             continue
-        if regions is None:
-            regions = _quoted_regions(line) if any(q in line for q in "\"“'‘") else []
+        if not _keep_boundary(line, end):
+            continue
+        # A quotation embedded in the sentence opens after the sentence's first character and closes after the
+        # candidate, so the line's quotations are worked out only for a candidate with a quote mark before it
+        # (within the sentence) that could open one and a quote mark after it that could close one.
+        if regions is None and end < last_closing_quote and _has_opening_quote(line, begin + 1, end):
+            regions = _quoted_regions(line)
             starts = [start for start, _ in regions]
         if regions:
             i = bisect.bisect_left(starts, end) - 1
             if i >= 0 and end < regions[i][1] and regions[i][0] > _first_char(line, begin):
                 continue  # inside a quotation embedded in the sentence, closing later on this line
-        if not _keep_boundary(line, end):
-            continue
         piece = line[begin:end].strip()
         if piece:
             pieces.append(piece)
@@ -593,7 +686,7 @@ def ingest(raw: str, *, html: bool | None = None) -> list[IngestedSentence]:
         if _is_furniture(line, bool(sentences)):
             continue
         # A video block: the title is the line before a running time ("Dangerous territory: ...", then "26:01").
-        if i + 1 < len(lines) and len(line) <= _SHORT_LINE and _RUNNING_TIME.fullmatch(lines[i + 1][0]):
+        if i + 1 < len(lines) and len(line) <= _SHORT_LINE and _is_running_time(lines[i + 1][0]):
             continue
         if not sentences:  # the headline: whole, never a turn; what follows may be a metadata header
             sentences.append(IngestedSentence(line, 0, None, paragraph, True))

@@ -59,6 +59,9 @@ class StanceModel(ABC):
     """
 
     family: ClassVar[str]
+    # True for families whose prediction already spreads over every core (torch intra-op threads): labelling
+    # them in several processes would only oversubscribe the cores.
+    multithreaded: ClassVar[bool] = False
     # Families registered here are the only classes ``load_model`` will construct from a directory.
     registry: ClassVar[dict[str, type[StanceModel]]] = {}
 
@@ -118,6 +121,25 @@ class StanceModel(ABC):
             else:
                 out[head.name] = [head.labels[i] for i in p.argmax(axis=1)]
         return out
+
+    def per_sentence(
+        self, proba: dict[str, np.ndarray], digits: int
+    ) -> tuple[list[dict[str, Any]], list[dict[str, dict[str, float]]]]:
+        """Per sentence, ``{head: label}`` and ``{head: {label: probability rounded to digits}}``.
+
+        Rounding and conversion to Python floats happen per head in one numpy call: building the dictionaries
+        float by float cost as much as the TF-IDF model's whole prediction.
+        """
+        labels = self.decode(proba)
+        rows = {h.name: np.round(proba[h.name], digits).tolist() for h in self.heads}
+        n = len(next(iter(rows.values()), []))
+        return (
+            [{h.name: labels[h.name][i] for h in self.heads} for i in range(n)],
+            [
+                {h.name: dict(zip(h.labels, rows[h.name][i], strict=True)) for h in self.heads}
+                for i in range(n)
+            ],
+        )
 
     def _tune_thresholds(self, dev: Examples) -> dict[str, float]:
         """Pick, per multi-label head, the decision threshold that maximizes dev macro-F1 (recorded in the model)."""

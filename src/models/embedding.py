@@ -70,6 +70,7 @@ class EmbeddingLogregModel(StanceModel):
     """
 
     family: ClassVar[str] = "embedding_logreg"
+    multithreaded: ClassVar[bool] = True
 
     def __init__(
         self,

@@ -50,11 +50,15 @@ def _looks_like_path(name: str) -> bool:
     return name.startswith((".", "/", "~")) or "\\" in name or name.count("/") > 1
 
 
-def load_pretrained(pretrained: str | os.PathLike[str]) -> tuple[Any, nn.Module]:
+def load_pretrained(
+    pretrained: str | os.PathLike[str], num_layers: int | None = None
+) -> tuple[Any, nn.Module]:
     """Load the tokenizer and encoder named by ``model.pretrained`` (never with remote code).
 
     Args:
         pretrained: The ``model.pretrained`` config value.
+        num_layers: Keep only the encoder's first ``num_layers`` layers (``model.num_layers``; ``None`` keeps all).
+            Prediction cost falls in proportion; the dropped layers' weights are never loaded.
 
     Returns:
         ``(tokenizer, encoder)``; the encoder is an ``AutoModel`` without a task head.
@@ -75,7 +79,12 @@ def load_pretrained(pretrained: str | os.PathLike[str]) -> tuple[Any, nn.Module]
     try:
         config = AutoConfig.from_pretrained(source, trust_remote_code=False)
         tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=False)
-        encoder = AutoModel.from_pretrained(source, config=config, trust_remote_code=False)
+        if num_layers is None:
+            encoder = AutoModel.from_pretrained(source, config=config, trust_remote_code=False)
+        else:
+            _keep_layers(config, num_layers, shown)
+            with _quiet_transformers():  # its load report would list every weight of the dropped layers
+                encoder = AutoModel.from_pretrained(source, config=config, trust_remote_code=False)
     except (OSError, ValueError, KeyError) as exc:
         where = "model directory" if local.exists() else "local directory, nor a model id available offline"
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -87,6 +96,31 @@ def load_pretrained(pretrained: str | os.PathLike[str]) -> tuple[Any, nn.Module]
             raise ModelError(f"model.pretrained: {shown} has a tokenizer without a padding token")
         tokenizer.pad_token = fallback
     return tokenizer, encoder
+
+
+@contextmanager
+def _quiet_transformers() -> Iterator[None]:
+    from transformers.utils import logging as transformers_logging
+
+    verbosity = transformers_logging.get_verbosity()
+    transformers_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        transformers_logging.set_verbosity(verbosity)
+
+
+def _keep_layers(config: Any, num_layers: int, shown: str) -> None:
+    available = getattr(config, "num_hidden_layers", None)
+    if not isinstance(available, int):
+        raise ConfigError(
+            f"model.num_layers: {shown} does not say how many layers it has (num_hidden_layers)"
+        )
+    if not 1 <= num_layers <= available:
+        raise ConfigError(
+            f"model.num_layers: must be between 1 and {available} for {shown}, got {num_layers}"
+        )
+    config.num_hidden_layers = num_layers
 
 
 def resolve_device(device: str) -> torch.device:

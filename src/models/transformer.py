@@ -263,6 +263,7 @@ class TransformerModel(StanceModel):
         heads: What to predict; all heads share the encoder.
         seed: Seeds head initialization, dropout and batch order (same seed, same CPU -> same metrics).
         pretrained: ``default`` (the packaged all-MiniLM-L6-v2), a local model directory or a model id.
+        num_layers: Keep only the encoder's first ``num_layers`` layers (``None`` keeps all): a cheaper model.
         learning_rate: Peak AdamW learning rate.
         num_epochs: Maximum epochs (early stopping may end training sooner).
         batch_size: Training sentences per step.
@@ -279,12 +280,14 @@ class TransformerModel(StanceModel):
     """
 
     family: ClassVar[str] = "transformer"
+    multithreaded: ClassVar[bool] = True
 
     def __init__(
         self,
         heads: Sequence[Head],
         seed: int = 0,
         pretrained: str = DEFAULT_PRETRAINED,
+        num_layers: int | None = None,
         learning_rate: float = 1e-4,
         num_epochs: int = 6,
         batch_size: int = 16,
@@ -300,6 +303,7 @@ class TransformerModel(StanceModel):
     ) -> None:
         super().__init__(heads, seed)
         self.pretrained = pretrained
+        self.num_layers = num_layers
         self.learning_rate = learning_rate
         self.num_epochs = num_epochs
         self.batch_size = batch_size
@@ -321,6 +325,7 @@ class TransformerModel(StanceModel):
     def get_params(self) -> dict[str, Any]:
         return {
             "pretrained": str(self.pretrained),
+            "num_layers": None if self.num_layers is None else int(self.num_layers),
             "learning_rate": float(self.learning_rate),
             "num_epochs": int(self.num_epochs),
             "batch_size": int(self.batch_size),
@@ -421,7 +426,7 @@ class TransformerModel(StanceModel):
 
         self._check_params()
         device = resolve_device(self.device)
-        tokenizer, encoder = load_pretrained(self.pretrained)
+        tokenizer, encoder = load_pretrained(self.pretrained, self.num_layers)
         self.tokenizer_ = tokenizer
         has_dev = dev is not None and len(dev) > 0 and dev.labels is not None
         check_max_length(
