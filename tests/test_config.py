@@ -40,3 +40,21 @@ def test_override_from_issue_composes(compose_cfg):
 def test_typos_fail_at_composition(compose_cfg, override):
     with pytest.raises((ConfigCompositionException, ConfigKeyError, ValidationError)):
         compose_cfg(override)
+
+
+@pytest.mark.parametrize("experiment", sorted(p.stem for p in (CONFIG_DIR / "experiment").glob("*.yaml")))
+def test_every_experiment_composes_with_each_of_its_sweep_values(compose_cfg, experiment):
+    """Each curated experiment composes, and so does every job of its sweep (a typo there fails here)."""
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        swept = compose("train", overrides=[f"experiment={experiment}"], return_hydra_config=True)
+    params = swept.hydra.sweeper.params or {}
+    jobs = (
+        [[]]
+        if not params
+        else [[f"{key}={value}"] for key, values in params.items() for value in values.split(",")]
+    )
+    for job in jobs:
+        cfg = compose_cfg(f"experiment={experiment}", *job)
+        assert cfg.experiment_name == experiment

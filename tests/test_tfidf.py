@@ -66,3 +66,27 @@ def test_token_pattern_finds_scikit_learns_tokens():
     texts += ["a_b c9 _x ü 1 22 état-major d'Ivoire", "é", "__"]
     for text in texts:
         assert TOKEN_PATTERN.findall(text) == reference.findall(text), text
+
+
+def test_multitask_heads_share_identical_features_and_predict_as_separate_pipelines():
+    from src.models.base import Examples
+    from src.models.tfidf import TfidfModel
+    from src.tasks import Head
+
+    rows = [json.loads(line) for line in (FIXTURE_CORPUS / "sentences.jsonl").read_text().splitlines()]
+    heads = [Head(name, name, sorted({r[name] for r in rows})) for name in ("primary_stance", "speaker_role")]
+    train = Examples(
+        texts=[r["text"] for r in rows],
+        labels={h.name: [r[h.name] for r in rows] for h in heads},
+        contexts=None,
+    )
+    model = TfidfModel(heads=heads).fit(train)
+    assert model._feature_sources() == {h.name: heads[0].name for h in heads}
+    shared = model.predict_proba(TEXTS)
+    for head in heads:  # each head's own pipeline, end to end, gives the same probabilities
+        pipeline = model.pipelines_[head.name]
+        alone = pipeline.named_steps["classifier"].predict_proba(
+            pipeline.named_steps["features"].transform(TEXTS)
+        )
+        columns = [head.labels.index(label) for label in pipeline.named_steps["classifier"].classes_]
+        np.testing.assert_array_equal(shared[head.name][:, columns], alone)

@@ -395,6 +395,7 @@ class TfidfModel(StanceModel):
     def _fit(self, train: Examples, dev: Examples | None) -> None:
         inputs = self._join(train.texts, train.contexts)
         self.pipelines_ = {}
+        self.__dict__.pop("_feature_source_map", None)
         for head in self.heads:
             gold = train.labels[head.name]  # type: ignore[index]
             if head.multilabel:
@@ -421,12 +422,42 @@ class TfidfModel(StanceModel):
         with _single_threaded_blas():
             return self._predict_proba(inputs)
 
+    def _feature_sources(self) -> dict[str, str]:
+        """Head -> the first head whose fitted features are identical (same vocabularies and weights).
+
+        Heads trained on the same sentences learn the same TF-IDF features; a multitask model then computes them
+        once per batch instead of once per head.
+        """
+        sources = self.__dict__.get("_feature_source_map")
+        if sources is None:
+            first_with: dict[tuple[Any, ...], str] = {}
+            sources = {}
+            for head in self.heads:
+                union = self.pipelines_[head.name].named_steps["features"]
+                fingerprint = tuple(
+                    (
+                        name,
+                        branch.named_steps["select"].func.__name__,
+                        tuple(sorted(branch.named_steps["tfidf"].get_params().items())),
+                        branch.named_steps["tfidf"].terms_,
+                        branch.named_steps["tfidf"].idf_.tobytes(),
+                    )
+                    for name, branch in union.transformer_list
+                )
+                sources[head.name] = first_with.setdefault(fingerprint, head.name)
+            self.__dict__["_feature_source_map"] = sources
+        return sources
+
     def _predict_proba(self, inputs: list[str]) -> dict[str, np.ndarray]:
         out = {}
+        computed: dict[str, sparse.csr_matrix] = {}
         for head in self.heads:
             pipeline = self.pipelines_[head.name]
             clf = pipeline.named_steps["classifier"]
-            features = pipeline.named_steps["features"].transform(inputs)
+            source = self._feature_sources()[head.name]
+            if source not in computed:
+                computed[source] = self.pipelines_[source].named_steps["features"].transform(inputs)
+            features = computed[source]
             if head.multilabel:
                 scores = (
                     clf.predict_proba(features)
@@ -452,6 +483,7 @@ class TfidfModel(StanceModel):
             dump_skops(pipeline, directory / f"{name}.skops")
 
     def _load_weights(self, directory: Path) -> None:
+        self.__dict__.pop("_feature_source_map", None)
         self.pipelines_ = {
             head.name: load_skops(directory / f"{head.name}.skops", TRUSTED_TYPES) for head in self.heads
         }
