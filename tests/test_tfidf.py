@@ -16,22 +16,23 @@ UNSEEN = ["", "a", "Tokyo", "  spaced   out\u00a0words  ", "Ünïcödé wörds a
 
 
 @pytest.mark.parametrize(
-    ("analyzer", "ngram_range", "min_df", "lowercase"),
+    ("analyzer", "ngram_range", "min_df", "lowercase", "sublinear_tf"),
     [
-        ("word", (1, 2), 1, True),
-        ("word", (2, 3), 1, False),
-        ("word", (1, 1), 2, True),
-        ("char_wb", (2, 5), 1, True),
-        ("char_wb", (1, 3), 2, False),
+        ("word", (1, 2), 1, True, True),
+        ("word", (2, 3), 1, False, True),
+        ("word", (1, 1), 2, True, False),
+        ("word", (1, 8), 1, True, True),  # 8-grams cannot be packed into an int64: the string path
+        ("char_wb", (2, 5), 1, True, True),
+        ("char_wb", (1, 3), 2, False, False),
     ],
 )
-def test_matches_scikit_learn_exactly(analyzer, ngram_range, min_df, lowercase):
+def test_matches_scikit_learn_exactly(analyzer, ngram_range, min_df, lowercase, sublinear_tf):
     options = {
         "analyzer": analyzer,
         "ngram_range": ngram_range,
         "min_df": min_df,
         "lowercase": lowercase,
-        "sublinear_tf": True,
+        "sublinear_tf": sublinear_tf,
     }
     reference = TfidfVectorizer(**options).fit(TEXTS[:40])
     fast = CachedTfidfVectorizer(**options).fit(TEXTS[:40])
@@ -46,6 +47,12 @@ def test_matches_scikit_learn_exactly(analyzer, ngram_range, min_df, lowercase):
 def test_char_wb_ngrams_counts_short_words_once():
     assert char_wb_ngrams("a", 2, 5) == [" a", "a ", " a "]
     assert char_wb_ngrams("ab", 3, 3) == [" ab", "ab "]
+
+
+def test_long_ngrams_use_the_string_path():
+    fast = CachedTfidfVectorizer(analyzer="word", ngram_range=(1, 8)).fit(TEXTS)
+    assert fast._ngram_keys() is None
+    assert CachedTfidfVectorizer(analyzer="word", ngram_range=(1, 2)).fit(TEXTS)._ngram_keys() is not None
 
 
 def test_word_cache_is_not_persisted():

@@ -187,8 +187,8 @@ class CachedTfidfVectorizer(TransformerMixin, BaseEstimator):
         # text). One string saves in milliseconds; skops writes a dict of 90,000 terms node by node (20 s).
         self.terms_ = "\n".join(str(t) for t in reference.get_feature_names_out())
         self.idf_ = np.asarray(reference.idf_, dtype=np.float64)
-        self.__dict__.pop("_vocabulary", None)
-        self.__dict__.pop("_cache", None)
+        for derived in ("_vocabulary", "_cache", "_ngram_table"):
+            self.__dict__.pop(derived, None)
         return self
 
     @property
@@ -202,14 +202,19 @@ class CachedTfidfVectorizer(TransformerMixin, BaseEstimator):
 
     def __getstate__(self) -> dict[str, Any]:
         # The vocabulary dict and the word cache are derived state: never persisted, rebuilt lazily after loading.
-        return {k: v for k, v in self.__dict__.items() if k not in ("_cache", "_vocabulary")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_cache", "_vocabulary", "_ngram_table")}
 
     def _char_columns(self, word: str) -> list[int]:
         vocabulary, (lo, hi) = self.vocabulary_, self.ngram_range
         return [vocabulary[g] for g in char_wb_ngrams(word, lo, hi) if g in vocabulary]
 
-    def _char_entries(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Per-row counts and columns of every character n-gram occurrence, from per-word cached columns."""
+    def _char_counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """Character n-gram counts per row: (sentence x word occurrences) @ (word x n-gram counts).
+
+        Character n-grams never cross word boundaries, so a sentence's counts are the sum of its words' counts.
+        The sparse product sums them in C with a dense accumulator per row: no per-occurrence Python work and no
+        sorting (twice as fast as collecting every occurrence and summing duplicates).
+        """
         cache: WordColumns = self.__dict__.setdefault("_cache", WordColumns())
         words_per_text = [text.split() for text in texts]
         words = list(chain.from_iterable(words_per_text))
@@ -220,32 +225,86 @@ class CachedTfidfVectorizer(TransformerMixin, BaseEstimator):
             ids[:], missing = -1, np.arange(len(words))
         for i in missing:
             ids[i] = cache.add(words[i], self._char_columns)
-        row_of_word = np.repeat(
-            np.arange(len(texts)), np.fromiter(map(len, words_per_text), np.int64, len(texts))
+        distinct, position = np.unique(ids, return_inverse=True)
+        lengths = cache.lengths[distinct]
+        word_ngrams = sparse.csr_matrix(
+            (np.ones(int(lengths.sum())), cache.gather(distinct), np.concatenate([[0], np.cumsum(lengths)])),
+            shape=(len(distinct), len(self.idf_)),
         )
-        sizes = cache.lengths[ids]
-        per_row = np.bincount(row_of_word, weights=sizes, minlength=len(texts)).astype(np.int64)
-        return per_row, cache.gather(ids)
+        row_words = np.fromiter(map(len, words_per_text), np.int64, len(texts))
+        occurrences = sparse.csr_matrix(
+            (np.ones(len(words)), position.ravel(), np.concatenate([[0], np.cumsum(row_words)])),
+            shape=(len(texts), len(distinct)),
+        )
+        return occurrences @ word_ngrams
+
+    def _ngram_keys(self) -> tuple[dict[str, int], int, dict[int, tuple[np.ndarray, np.ndarray]]] | None:
+        """The vocabulary's word n-grams as integers: token ids packed into one int64 per n-gram.
+
+        Returns ``(token ids, bits per token, {n: (sorted keys, their columns)})``, or ``None`` when n-grams
+        this long cannot be packed into 63 bits (the string path handles those). Built once per process.
+        """
+        if "_ngram_table" not in self.__dict__:
+            terms = self.terms_.split("\n") if self.terms_ else []
+            token_ids: dict[str, int] = {}
+            parts_of_terms = [term.split(" ") for term in terms]  # scikit-learn joins n-grams with one space
+            for parts in parts_of_terms:
+                for token in parts:
+                    token_ids.setdefault(token, len(token_ids))
+            bits = max(1, len(token_ids).bit_length())
+            packed = None
+            if self.ngram_range[1] * bits <= 63:
+                by_n: dict[int, tuple[list[int], list[int]]] = {}
+                for column, parts in enumerate(parts_of_terms):
+                    key = 0
+                    for token in parts:
+                        key = (key << bits) | token_ids[token]
+                    keys, columns = by_n.setdefault(len(parts), ([], []))
+                    keys.append(key)
+                    columns.append(column)
+                tables = {}
+                for n, (keys, columns) in by_n.items():
+                    order = np.argsort(keys)
+                    tables[n] = (np.asarray(keys, np.int64)[order], np.asarray(columns, np.int64)[order])
+                packed = (token_ids, bits, tables)
+            self.__dict__["_ngram_table"] = packed
+        return self.__dict__["_ngram_table"]
 
     def _word_entries(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Per-row counts and columns of every word n-gram occurrence, looked up for the whole batch at C speed."""
         tokens = [TOKEN_PATTERN.findall(text) for text in texts]
         row_of_token = np.repeat(np.arange(len(texts)), np.fromiter(map(len, tokens), np.int64, len(tokens)))
         flat = list(chain.from_iterable(tokens))
+        packed = self._ngram_keys()
+        if packed is not None:
+            token_ids, bits, tables = packed
+            ids = np.fromiter(map(token_ids.get, flat, repeat(-1)), np.int64, len(flat))
         lo, hi = self.ngram_range
         rows, cols = [], []
         for n in range(lo, hi + 1):
             count = len(flat) - n + 1
             if count <= 0:
                 continue
-            # n-grams joined as scikit-learn joins them ("a b"); those spanning two sentences are masked out.
-            grams = flat if n == 1 else map(" ".join, zip(*(flat[i:] for i in range(n)), strict=False))
-            ids = np.fromiter(map(self.vocabulary_.get, grams, repeat(-1)), np.int64, count)
-            keep = ids >= 0
-            if n > 1:
+            if packed is None:
+                # n-grams joined as scikit-learn joins them ("a b").
+                grams = flat if n == 1 else map(" ".join, zip(*(flat[i:] for i in range(n)), strict=False))
+                found = np.fromiter(map(self.vocabulary_.get, grams, repeat(-1)), np.int64, count)
+                keep = found >= 0
+            else:
+                # An n-gram is in the vocabulary only if each of its tokens is, and its packed key is listed.
+                keys, columns = tables.get(n, (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+                known, key = np.ones(count, bool), np.zeros(count, np.int64)
+                for i in range(n):
+                    part = ids[i : i + count]
+                    known &= part >= 0
+                    key = (key << bits) | np.maximum(part, 0)
+                at = np.minimum(np.searchsorted(keys, key), max(len(keys) - 1, 0))
+                keep = known & (keys[at] == key) if len(keys) else np.zeros(count, bool)
+                found = columns[at] if len(keys) else np.zeros(count, np.int64)
+            if n > 1:  # n-grams spanning two sentences are masked out
                 keep &= row_of_token[:count] == row_of_token[n - 1 :]
             rows.append(row_of_token[:count][keep])
-            cols.append(ids[keep])
+            cols.append(found[keep])
         if not rows:
             return np.zeros(len(texts), np.int64), np.zeros(0, np.int64)
         row, col = np.concatenate(rows), np.concatenate(cols)
@@ -254,18 +313,22 @@ class CachedTfidfVectorizer(TransformerMixin, BaseEstimator):
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         if self.lowercase:
             texts = [text.lower() for text in texts]
-        per_row, cols = self._char_entries(texts) if self.analyzer == "char_wb" else self._word_entries(texts)
-        indptr = np.concatenate([[0], np.cumsum(per_row)])
-        counts = sparse.csr_matrix((np.ones(len(cols)), cols, indptr), shape=(len(texts), len(self.idf_)))
-        # Converting to CSC and back sorts each row's columns by counting sort (linear time), so summing the
-        # repeated n-grams needs no per-row comparison sort (1.5x faster than sum_duplicates alone).
-        counts = counts.tocsc().tocsr()
-        counts.has_sorted_indices = True
-        counts.sum_duplicates()
+        if self.analyzer == "char_wb":
+            counts = self._char_counts(texts)
+        else:
+            per_row, cols = self._word_entries(texts)
+            indptr = np.concatenate([[0], np.cumsum(per_row)])
+            counts = sparse.csr_matrix((np.ones(len(cols)), cols, indptr), shape=(len(texts), len(self.idf_)))
+            counts.sum_duplicates()
+        weights = self.idf_[counts.indices]
         if self.sublinear_tf:
-            np.log(counts.data, out=counts.data)
-            counts.data += 1.0
-        counts.data *= self.idf_[counts.indices]
+            # 1 + log(tf), computed only where tf > 1: most n-grams occur once in a sentence, and 1 + log(1) is
+            # exactly 1, so skipping them changes nothing and saves most of the logarithms.
+            repeated = np.flatnonzero(counts.data > 1.0)
+            weights[repeated] *= 1.0 + np.log(counts.data[repeated])
+        else:
+            weights *= counts.data
+        counts.data = weights
         return normalize(counts, norm="l2", copy=False)
 
 
