@@ -43,9 +43,8 @@ def prediction_rows(
     split: str, examples: Examples, model: StanceModel
 ) -> tuple[list[dict[str, Any]], dict[str, list[Any]]]:
     """Predict one split; returns the prediction-file rows and the predicted labels per head."""
-    proba = model.predict_proba(examples.texts, examples.contexts)
-    predicted = model.decode(proba)
-    labels, probabilities = model.per_sentence(proba, 6)
+    labels, probabilities = model.per_sentence(model.predict_proba(examples.texts, examples.contexts), 6)
+    predicted = {h.name: [row[h.name] for row in labels] for h in model.heads}
     rows = [
         {
             "id": sentence_id,

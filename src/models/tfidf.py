@@ -95,10 +95,10 @@ def char_wb_ngrams(word: str, min_n: int, max_n: int) -> list[str]:
 
 
 class WordColumns:
-    """Each seen word's feature columns, stored end to end in one array.
+    """Each seen word's character n-gram columns, stored end to end in one array.
 
-    Looking a batch's words up is then one C-level dictionary pass plus numpy gathers, instead of concatenating
-    one small array per word occurrence (a third of the character n-gram time).
+    A batch's words are then looked up in one C-level dictionary pass, and its distinct words' columns come out
+    with numpy gathers, ready to become one sparse matrix.
     """
 
     def __init__(self) -> None:
@@ -213,7 +213,7 @@ class CachedTfidfVectorizer(TransformerMixin, BaseEstimator):
 
         Character n-grams never cross word boundaries, so a sentence's counts are the sum of its words' counts.
         The sparse product sums them in C with a dense accumulator per row: no per-occurrence Python work and no
-        sorting (twice as fast as collecting every occurrence and summing duplicates).
+        sorting (1.4x faster than collecting every occurrence and summing duplicates).
         """
         cache: WordColumns = self.__dict__.setdefault("_cache", WordColumns())
         words_per_text = [text.split() for text in texts]
@@ -501,7 +501,7 @@ class TfidfModel(StanceModel):
                     (
                         name,
                         branch.named_steps["select"].func.__name__,
-                        tuple(sorted(branch.named_steps["tfidf"].get_params().items())),
+                        repr(sorted(branch.named_steps["tfidf"].get_params().items())),
                         branch.named_steps["tfidf"].terms_,
                         branch.named_steps["tfidf"].idf_.tobytes(),
                     )
