@@ -149,13 +149,8 @@ def main() -> None:
     results = []
     for run in runs:
         family = json.loads((run / "model" / "model_meta.json").read_text())["family"]
-        setups = (
-            [["--quantize"] if quantize else [] for quantize in (False, True)]
-            if family == "transformer"
-            else [[]]
-        )
-        if family == "tfidf":
-            setups = [["--workers", "1"], []]  # one process, then the default (one per core)
+        # Transformer: fp32, then int8. TF-IDF: one process, then the default (one per core).
+        setups = {"transformer": [[], ["--quantize"]], "tfidf": [["--workers", "1"], []]}.get(family, [[]])
         for extra in setups:
             cmd = [sys.executable, __file__, "--worker", str(run), "--repeats", str(args.repeats), *extra]
             done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)

@@ -148,21 +148,25 @@ class Labeller:
             Per sentence ``{"labels": {head: label}, "probabilities": {head: {label: p}}}``; multi-label heads
             give a list of labels.
         """
+        return [
+            {"labels": labels, "probabilities": probabilities}
+            for labels, probabilities in self._predictions(texts, contexts)
+        ]
+
+    def _predictions(
+        self, texts: Sequence[str], contexts: Sequence[str] | None
+    ) -> Iterator[tuple[dict[str, Any], dict[str, dict[str, float]]]]:
+        """Per sentence ``(labels by head, probabilities by head)``, ``batch_size`` sentences per model call."""
         texts = list(texts)
         if contexts is None and self.model.uses_context_:
             contexts = [""] * len(texts)
-        out: list[dict[str, Any]] = []
         for start in range(0, len(texts), self.batch_size):
             batch = texts[start : start + self.batch_size]
             batch_contexts = None if contexts is None else list(contexts[start : start + self.batch_size])
             labels, probabilities = self.model.per_sentence(
                 self.model.predict_proba(batch, batch_contexts), 4
             )
-            out.extend(
-                {"labels": lab, "probabilities": proba}
-                for lab, proba in zip(labels, probabilities, strict=True)
-            )
-        return out
+            yield from zip(labels, probabilities, strict=True)
 
     def predict_article(
         self, raw_text: str, *, html: bool | None = None, genre: str | None = None, author: str | None = None
@@ -225,7 +229,7 @@ class Labeller:
         if self.model.uses_context_:
             owners = [i for i, sentences in enumerate(articles) for _ in sentences]
             contexts = previous_sentences(owners, texts)
-        predictions = iter(self.predict(texts, contexts))
+        predictions = self._predictions(texts, contexts)
         return [
             self._records(sentences, attribute(sentences, author=author, genre=genre), predictions)
             for sentences in articles
@@ -233,12 +237,13 @@ class Labeller:
 
     @staticmethod
     def _records(
-        sentences: Sequence[Any], attributions: Sequence[Any], predictions: Iterator[dict[str, Any]]
+        sentences: Sequence[Any],
+        attributions: Sequence[Any],
+        predictions: Iterator[tuple[dict[str, Any], dict[str, dict[str, float]]]],
     ) -> list[dict[str, Any]]:
         records = []
         for sentence, attribution in zip(sentences, attributions, strict=True):
-            prediction = next(predictions)
-            labels, proba = prediction["labels"], prediction["probabilities"]
+            labels, proba = next(predictions)
             record: dict[str, Any] = {"index": sentence.index, "text": sentence.text, "turn": sentence.turn}
             for head in STANCE_HEADS:
                 if head in labels:
