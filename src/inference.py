@@ -14,9 +14,11 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import warnings
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -208,8 +210,14 @@ class Labeller:
             pool.submit(_label_in_worker, [raw_texts[i] for i in share], options) for share in shares[1:]
         ]
         labelled = self._label_articles([raw_texts[i] for i in shares[0]], **options)
-        for future in pending:
-            labelled.extend(future.result())
+        for share, future in zip(shares[1:], pending, strict=True):
+            try:
+                labelled.extend(future.result())
+            except BrokenProcessPool:
+                # A worker died (killed for memory, say): label its share here; the next call forks afresh.
+                warnings.warn("a labelling worker died; labelling its share in this process", stacklevel=2)
+                self.close()
+                labelled.extend(self._label_articles([raw_texts[i] for i in share], **options))
         return labelled
 
     def _label_articles(

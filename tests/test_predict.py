@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -240,3 +241,18 @@ def test_torch_families_label_in_one_process_tfidf_in_every_core(run_dir):
 
     assert load_model(run_dir).workers == available_cores()
     assert default_workers(TransformerModel(heads=[])) == 1
+
+
+def _die(raw_texts, options):
+    os._exit(1)
+
+
+def test_a_dead_worker_costs_speed_not_records(run_dir, monkeypatch):
+    import src.inference
+
+    raws = sorted((PROJECT_ROOT / "data" / "corpus" / "raw").glob("*.txt"))[:30]
+    texts = [p.read_text(encoding="utf-8") for p in raws]
+    expected = load_model(run_dir, workers=1).predict_articles(texts)
+    monkeypatch.setattr(src.inference, "_label_in_worker", _die)
+    with load_model(run_dir, workers=2) as labeller, pytest.warns(UserWarning, match="worker died"):
+        assert labeller.predict_articles(texts) == expected
