@@ -129,7 +129,7 @@ class PredictConfig:
     format: str = "table"
     profile: bool = True
     quantize: bool = False
-    batch_size: int = 512
+    batch_size: int = 2048
     workers: Optional[int] = None
     html: Optional[bool] = None
     genre: Optional[str] = None

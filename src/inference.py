@@ -103,7 +103,7 @@ class Labeller:
             :meth:`close`).
     """
 
-    def __init__(self, model: StanceModel, batch_size: int = 512, workers: int = 1) -> None:
+    def __init__(self, model: StanceModel, batch_size: int = 2048, workers: int = 1) -> None:
         self.model = model
         self.batch_size = batch_size
         self.workers = max(1, workers)
@@ -307,7 +307,7 @@ def load_model(
     run_or_model_dir: str | os.PathLike[str],
     *,
     quantize: bool = False,
-    batch_size: int = 512,
+    batch_size: int = 2048,
     workers: int | None = None,
 ) -> Labeller:
     """Load a saved run (or its ``model/`` directory) for labelling.
