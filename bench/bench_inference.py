@@ -102,14 +102,11 @@ def matmul_gflops(size: int = 2048, seconds: float = 2.0) -> float:
 
 def compute_ceiling(model: object) -> dict:
     """Sentences/s the encoder could reach at this machine's matmul rate: FLOPs per corpus sentence, counted."""
-    import json as json_module
-
     from torch import nn
 
-    texts = [
-        json_module.loads(line)["text"]
-        for line in (ROOT / "data" / "corpus" / "sentences.jsonl").read_text(encoding="utf-8").splitlines()
-    ]
+    from src.data.corpus import read_records
+
+    texts = [record["text"] for _, record in read_records(ROOT / "data" / "corpus" / "sentences.jsonl")]
     lengths = [
         len(ids) for ids in model.tokenizer_(texts, truncation=True, max_length=model.max_length)["input_ids"]
     ]

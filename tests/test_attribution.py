@@ -373,3 +373,17 @@ def test_evaluate_attribution_on_a_tiny_corpus(tmp_path: Path, capsys: pytest.Ca
     assert report["hard"]["pronoun_speaker"].speaker == 1
     assert main(["--corpus-dir", str(root)]) == 0
     assert "auth-t01-s003" in capsys.readouterr().out
+
+
+def test_fast_verb_search_finds_exactly_what_the_verb_pattern_finds():
+    """The ASCII fast path and the regex are two routes to the same spans; they must not drift apart."""
+    from src.attribution import _HEADLINE_VERB_PATTERN, _VERB_PATTERN, SPEECH_VERBS, _speech_verb_spans
+
+    corpus = Path(__file__).resolve().parents[1] / "data" / "corpus" / "sentences.jsonl"
+    texts = [json.loads(line)["text"] for line in corpus.read_text(encoding="utf-8").splitlines()]
+    texts += [
+        f"x {verb}, y {verb.upper()} z-{verb} {verb}'s {verb}_ ({verb})" for verb in sorted(SPEECH_VERBS)
+    ]
+    for text in texts:
+        for heading, pattern in ((False, _VERB_PATTERN), (True, _HEADLINE_VERB_PATTERN)):
+            assert _speech_verb_spans(text, heading) == [m.span() for m in pattern.finditer(text)], text
