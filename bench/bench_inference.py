@@ -50,11 +50,11 @@ TARGETS = {"tfidf": 20_000, "transformer": 400, "transformer int8": 800}
 
 
 def worker(run: Path, repeats: int, quantize: bool, workers: int | None) -> dict:
-    from src.data.ingest import ingest
-    from src.inference import load_model
+    from src.labelling import load_labeller
+    from src.labelling.ingest import ingest
 
     raws = [p.read_text(encoding="utf-8") for p in sorted(RAW_DIR.glob("*.txt"))]
-    labeller = load_model(run, quantize=quantize, workers=workers)
+    labeller = load_labeller(run, quantize=quantize, workers=workers)
     start = time.perf_counter()
     n_ingest = sum(len(ingest(raw)) for raw in raws)
     ingest_rate = n_ingest / (time.perf_counter() - start)

@@ -134,9 +134,9 @@ def rescore(model_dir: str | Path, sentences: str | Path, context: str = "none")
         The evaluation under the split name ``rescore``.
     """
     from src.data.corpus import load_corpus, to_examples
-    from src.inference import load_model
+    from src.labelling.labeller import load_labeller
 
-    labeller = load_model(model_dir)
+    labeller = load_labeller(model_dir)
     heads = labeller.model.heads
     corpus = load_corpus(sentences, heads)
     examples = to_examples(corpus, list(dict.fromkeys(corpus.sentences["doc_id"])), heads, context)
@@ -165,7 +165,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print all metrics as JSON")
     args = parser.parse_args(argv)
     try:
-        from src.inference import resolve_model_dir
+        from src.labelling.labeller import resolve_model_dir
         from src.models.base import read_meta
 
         context = args.context or (

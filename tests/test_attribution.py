@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from src.attribution import (
+from src.labelling.ingest import ingest
+from src.speakers.attribution import (
     Attribution,
     attribute,
     document_author,
@@ -16,7 +17,6 @@ from src.attribution import (
     main,
     normalize_speaker,
 )
-from src.data.ingest import ingest
 
 
 def speakers(sentences: list[str], **kwargs: object) -> list[tuple[str, str | None]]:
@@ -377,7 +377,12 @@ def test_evaluate_attribution_on_a_tiny_corpus(tmp_path: Path, capsys: pytest.Ca
 
 def test_fast_verb_search_finds_exactly_what_the_verb_pattern_finds():
     """The ASCII fast path and the regex are two routes to the same spans; they must not drift apart."""
-    from src.attribution import _HEADLINE_VERB_PATTERN, _VERB_PATTERN, SPEECH_VERBS, _speech_verb_spans
+    from src.speakers.attribution import (
+        _HEADLINE_VERB_PATTERN,
+        _VERB_PATTERN,
+        SPEECH_VERBS,
+        _speech_verb_spans,
+    )
 
     corpus = Path(__file__).resolve().parents[1] / "data" / "corpus" / "sentences.jsonl"
     texts = [json.loads(line)["text"] for line in corpus.read_text(encoding="utf-8").splitlines()]

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from src.data.ingest import (
+from src.errors import DataError
+from src.labelling.ingest import (
     DEFAULT_CORPUS_DIR,
     IngestedSentence,
     evaluate_ingest,
@@ -18,7 +19,6 @@ from src.data.ingest import (
     main,
     read_article,
 )
-from src.errors import DataError
 
 SEED_RAW = DEFAULT_CORPUS_DIR / "raw" / "seed-000.txt"
 

@@ -14,7 +14,7 @@ from hydra import compose, initialize_config_dir
 
 from src.config import CONFIG_DIR, PROJECT_ROOT
 from src.errors import DataError, ModelError
-from src.inference import load_model, stance_profile
+from src.labelling.labeller import load_labeller, stance_profile
 from src.train import train
 
 SEED_RAW = PROJECT_ROOT / "data" / "corpus" / "raw" / "seed-000.txt"
@@ -50,7 +50,7 @@ def _cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
 
 
 def test_api_labels_the_seed_article(run_dir):
-    labeller = load_model(run_dir)
+    labeller = load_labeller(run_dir)
     records = labeller.predict_article(SEED_RAW.read_text(encoding="utf-8"))
     assert [r["text"] for r in records] == [g["text"] for g in SEED_GOLD]
     allowed_stance = {"cooperative", "threat_framing", "human_rights_concern", "none"}
@@ -68,7 +68,7 @@ def test_api_labels_the_seed_article(run_dir):
 
 
 def test_api_predict_on_sentences(run_dir):
-    out = load_model(run_dir / "model").predict(
+    out = load_labeller(run_dir / "model").predict(
         ["Tokyo and Manila signed a defense pact.", "The talks ended."]
     )
     assert len(out) == 2 and set(out[0]["labels"]) == {"primary_stance", "speaker_role"}
@@ -76,7 +76,7 @@ def test_api_predict_on_sentences(run_dir):
 
 def test_predictions_of_loaded_model_equal_the_runs_stored_predictions(run_dir):
     rows = [json.loads(line) for line in (run_dir / "predictions.jsonl").read_text().splitlines()]
-    predicted = load_model(run_dir).predict([r["text"] for r in rows])
+    predicted = load_labeller(run_dir).predict([r["text"] for r in rows])
     assert [p["labels"] for p in predicted] == [r["pred"] for r in rows]
 
 
@@ -141,7 +141,7 @@ def test_model_dir_with_missing_files(run_dir, tmp_path):
     shutil.copytree(run_dir / "model", broken)
     (broken / "speaker_role.skops").unlink()
     with pytest.raises(ModelError, match="speaker_role.skops: missing"):
-        load_model(broken)
+        load_labeller(broken)
     done = _cli(f"model_dir={broken}", f"input={SEED_RAW}")
     assert (
         done.returncode == 2
@@ -157,7 +157,7 @@ def test_model_dir_from_an_incompatible_version(run_dir, tmp_path):
     meta.update(format_version=99, package_version="9.0.0")
     (old / "model_meta.json").write_text(json.dumps(meta))
     with pytest.raises(ModelError, match="written by diplostance 9.0.0"):
-        load_model(old)
+        load_labeller(old)
 
 
 def test_tampered_model_file_is_refused(run_dir, tmp_path):
@@ -167,16 +167,16 @@ def test_tampered_model_file_is_refused(run_dir, tmp_path):
     shutil.copytree(run_dir / "model", tampered)
     sio.dump({"payload": Path("/etc/passwd")}, tampered / "primary_stance.skops")
     with pytest.raises(ModelError, match="untrusted types"):
-        load_model(tampered)
+        load_labeller(tampered)
     (tampered / "primary_stance.skops").write_bytes(b"not a zip file")
     with pytest.raises(ModelError, match="not a readable skops file"):
-        load_model(tampered)
+        load_labeller(tampered)
 
 
 def test_missing_model_dir_and_no_input_match(tmp_path):
     with pytest.raises(ModelError, match="does not exist"):
-        load_model(tmp_path / "nothing")
-    from src.predict import input_paths
+        load_labeller(tmp_path / "nothing")
+    from src.labelling.cli import input_paths
 
     with pytest.raises(DataError, match="matches no file"):
         input_paths(str(tmp_path / "*.none"))
@@ -200,7 +200,7 @@ def test_rescore_validates_labels_against_the_saved_model(run_dir, tmp_path):
 
 
 def test_split_by_length_keeps_order_and_covers_every_text():
-    from src.inference import MIN_CHARS_PER_WORKER, split_by_length
+    from src.labelling.labeller import MIN_CHARS_PER_WORKER, split_by_length
 
     texts = ["x" * n for n in (30_000, 500, 12_000, 40_000, 7_000, 9_000)]
     shares = split_by_length(texts, 3)
@@ -215,13 +215,13 @@ def test_split_by_length_keeps_order_and_covers_every_text():
 
 def test_parallel_labelling_equals_one_process(run_dir):
     """Two processes give exactly the records of one, in input order, and the worker survives repeated calls."""
-    from src.inference import MIN_CHARS_PER_WORKER
+    from src.labelling.labeller import MIN_CHARS_PER_WORKER
 
     raws = sorted((PROJECT_ROOT / "data" / "corpus" / "raw").glob("*.txt"))[:40]
     texts = [p.read_text(encoding="utf-8") for p in raws]
     assert sum(map(len, texts)) > 2 * MIN_CHARS_PER_WORKER
-    expected = load_model(run_dir, workers=1).predict_articles(texts)
-    with load_model(run_dir, workers=2) as labeller:
+    expected = load_labeller(run_dir, workers=1).predict_articles(texts)
+    with load_labeller(run_dir, workers=2) as labeller:
         assert labeller.predict_articles(texts) == expected
         assert labeller._pool is not None  # the work really was shared
         assert labeller.predict_articles(texts[::-1]) == expected[::-1]
@@ -236,10 +236,10 @@ def test_data_error_survives_a_process_boundary():
 
 
 def test_torch_families_label_in_one_process_tfidf_in_every_core(run_dir):
-    from src.inference import available_cores, default_workers
+    from src.labelling.labeller import available_cores, default_workers
     from src.models.transformer import TransformerModel
 
-    assert load_model(run_dir).workers == available_cores()
+    assert load_labeller(run_dir).workers == available_cores()
     assert default_workers(TransformerModel(heads=[])) == 1
 
 
@@ -248,11 +248,11 @@ def _die(raw_texts, options):
 
 
 def test_a_dead_worker_costs_speed_not_records(run_dir, monkeypatch):
-    import src.inference
+    import src.labelling.labeller
 
     raws = sorted((PROJECT_ROOT / "data" / "corpus" / "raw").glob("*.txt"))[:30]
     texts = [p.read_text(encoding="utf-8") for p in raws]
-    expected = load_model(run_dir, workers=1).predict_articles(texts)
-    monkeypatch.setattr(src.inference, "_label_in_worker", _die)
-    with load_model(run_dir, workers=2) as labeller, pytest.warns(UserWarning, match="worker died"):
+    expected = load_labeller(run_dir, workers=1).predict_articles(texts)
+    monkeypatch.setattr(src.labelling.labeller, "_label_in_worker", _die)
+    with load_labeller(run_dir, workers=2) as labeller, pytest.warns(UserWarning, match="worker died"):
         assert labeller.predict_articles(texts) == expected

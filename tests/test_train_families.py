@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from src.inference import load_model
+from src.labelling import load_labeller
 from src.train import train
 from tests.tiny_bert import build_tiny_bert
 
@@ -53,7 +53,7 @@ def test_family_trains_saves_and_reproduces_its_predictions(
         assert (run_dir / "training_curve.png").read_bytes()[:4] == b"\x89PNG"
 
     rows = [json.loads(line) for line in (run_dir / "predictions.jsonl").read_text().splitlines()]
-    labeller = load_model(run_dir)
+    labeller = load_labeller(run_dir)
     for split in ("dev", "test", "seed_test"):
         split_rows = [r for r in rows if r["split"] == split]
         texts = [r["text"] for r in split_rows]
@@ -75,8 +75,8 @@ def test_transformer_labels_the_seed_article_and_int8_agrees_in_form(compose_cfg
         .joinpath("data/corpus/raw/seed-000.txt")
         .read_text(encoding="utf-8")
     )
-    fp32 = load_model(tmp_path / "run").predict_article(raw)
-    int8 = load_model(tmp_path / "run", quantize=True).predict_article(raw)
+    fp32 = load_labeller(tmp_path / "run").predict_article(raw)
+    int8 = load_labeller(tmp_path / "run", quantize=True).predict_article(raw)
     assert len(fp32) == len(int8) == 22
     assert [r["text"] for r in fp32] == [r["text"] for r in int8]
     assert all(r["speaker_role"] is not None for r in int8)

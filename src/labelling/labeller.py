@@ -1,12 +1,12 @@
-"""Label new text with a saved run: ``load_model(run_or_model_dir)`` -> :class:`Labeller`.
+"""Label new text with a saved run: ``load_labeller(run_or_model_dir)`` -> :class:`Labeller`.
 
-    from src.inference import load_model
-    labeller = load_model("outputs/runs/2026-01-01_12-00-00_000000_multitask_tfidf")
+    from src.labelling import load_labeller
+    labeller = load_labeller("outputs/runs/2026-01-01_12-00-00_000000_multitask_tfidf")
     labeller.predict(["Tokyo and Washington reaffirmed their alliance."])
     labeller.predict_article(open("article.txt").read())
 
 The stance and the speaker *role* come from the trained model; the speaker's *name* comes from rule-based
-attribution (``src.attribution``), which needs no training.
+attribution (``src.speakers.attribution``), which needs no training.
 """
 
 from __future__ import annotations
@@ -228,8 +228,8 @@ class Labeller:
         genre: str | None,
         author: str | None,
     ) -> list[list[dict[str, Any]]]:
-        from src.attribution import attribute
-        from src.data.ingest import ingest
+        from src.labelling.ingest import ingest
+        from src.speakers.attribution import attribute
 
         articles = [ingest(raw, html=html) for raw in raw_texts]
         texts = [s.text for sentences in articles for s in sentences]
@@ -303,7 +303,7 @@ def stance_profile(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def load_model(
+def load_labeller(
     run_or_model_dir: str | os.PathLike[str],
     *,
     quantize: bool = False,

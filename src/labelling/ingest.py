@@ -23,8 +23,8 @@ but runs at about 3,000 sentences/s, far below the pipeline's 20,000 sentences/s
 Done." stays one piece) and splits embedded quotations; with the repairs above applied to its output, its
 candidates changed no boundary in the corpus while costing most of the ingest time, so the rules run alone.
 
-Evaluate against the annotated corpus with ``python -m src.data.ingest --evaluate``; ingest one file with
-``python -m src.data.ingest path/to/article.txt``.
+Evaluate against the annotated corpus with ``python -m src.labelling.ingest --evaluate``; ingest one file with
+``python -m src.labelling.ingest path/to/article.txt``.
 """
 
 from __future__ import annotations
@@ -862,7 +862,9 @@ def _print_mismatches(results: Sequence[_DocResult], limit: int) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: ingest one article, or ``--evaluate`` against the annotated corpus."""
-    parser = argparse.ArgumentParser(prog="python -m src.data.ingest", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m src.labelling.ingest", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("path", nargs="?", help="article to ingest (prints one JSON object per sentence)")
     parser.add_argument(
         "--html",

@@ -25,7 +25,7 @@ in the document; pronouns ("He also said") and back-references ("the ministry", 
 go to the previous matching speaker; group references ("The two powers", "Both sides", "The ministers") go to the
 pair of parties last named together, or to the author of a joint statement.
 
-Run ``python -m src.attribution`` to score the rules against the annotated corpus.
+Run ``python -m src.speakers.attribution`` to score the rules against the annotated corpus.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from src.data.ingest import (
+from src.errors import DiplostanceError
+from src.labelling.ingest import (
     DEFAULT_CORPUS_DIR,
     IngestedSentence,
     ingest,
@@ -50,7 +51,6 @@ from src.data.ingest import (
     looks_like_heading,
     read_article,
 )
-from src.errors import DiplostanceError
 
 __all__ = [
     "Attribution",
@@ -1244,7 +1244,7 @@ def attribute(
 
     Args:
         sentences: The document's sentences in order (sentence 0 is the headline), as
-            :class:`~src.data.ingest.IngestedSentence` (their ``turn`` labels are used) or plain strings.
+            :class:`~src.labelling.ingest.IngestedSentence` (their ``turn`` labels are used) or plain strings.
         turns: Transcript turn label per sentence (``None`` outside turns); overrides the sentences' own labels.
         author: The issuing author of an official document ("US State Department", "United States and Japan
             (joint statement)"); see :func:`document_author`.
@@ -1488,7 +1488,9 @@ def evaluate_attribution(corpus_dir: str | Path = DEFAULT_CORPUS_DIR) -> dict[st
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: score attribution against the annotated corpus."""
-    parser = argparse.ArgumentParser(prog="python -m src.attribution", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m src.speakers.attribution", description=__doc__.splitlines()[0]
+    )
     parser.add_argument(
         "--corpus-dir", default=str(DEFAULT_CORPUS_DIR), help="folder with raw/ and annotations"
     )
