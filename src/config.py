@@ -134,6 +134,7 @@ class PredictConfig:
     html: Optional[bool] = None
     genre: Optional[str] = None
     author: Optional[str] = None
+    officeholders: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -19,7 +19,8 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from src.config import CONFIG_DIR
-from src.data.corpus import CONTEXT_MODES, load_corpus, to_examples
+from src.data.context import CONTEXT_MODES
+from src.data.corpus import load_corpus, to_examples
 from src.data.splits import check_disjoint, make_splits, read_split_file, split_summary
 from src.errors import ConfigError, DiplostanceError
 from src.evaluate import Evaluation, evaluate

@@ -220,21 +220,6 @@ def load_corpus(sentences: str | Path, heads: Sequence[Head], documents: str | P
     return Corpus(sentences=datasets.Dataset.from_list(table), documents=docs, files=files)
 
 
-CONTEXT_MODES = ("none", "previous")
-
-
-def previous_sentences(doc_ids: Sequence[str], texts: Sequence[str]) -> list[str]:
-    """The previous sentence of the same document for each sentence (``""`` for a document's first sentence).
-
-    Sentences must be in document order.
-    """
-    out, last_doc, last_text = [], None, ""
-    for doc, text in zip(doc_ids, texts, strict=True):
-        out.append(last_text if doc == last_doc else "")
-        last_doc, last_text = doc, text
-    return out
-
-
 def to_examples(corpus: Corpus, doc_ids: Sequence[str], heads: Sequence[Head], context: str = "none"):
     """Sentences of the given documents, in document order, as model :class:`~src.models.base.Examples`.
 
@@ -242,12 +227,11 @@ def to_examples(corpus: Corpus, doc_ids: Sequence[str], heads: Sequence[Head], c
         corpus: The validated corpus.
         doc_ids: Documents to include.
         heads: Heads whose gold labels to attach.
-        context: ``"previous"`` attaches each sentence's previous sentence; ``"none"`` attaches no context.
+        context: A mode of :mod:`src.data.context` (``none``, ``previous`` or ``speaker``).
     """
+    from src.data.context import build_contexts
     from src.models.base import Examples
 
-    if context not in CONTEXT_MODES:
-        raise ValueError(f"context must be one of {CONTEXT_MODES}, got {context!r}")
     wanted = set(doc_ids)
     table = corpus.sentences
     # Plain lists: indexing a datasets column element by element is slow.
@@ -261,7 +245,8 @@ def to_examples(corpus: Corpus, doc_ids: Sequence[str], heads: Sequence[Head], c
     texts, docs = subset["text"], subset["doc_id"]
     return Examples(
         texts=texts,
-        contexts=previous_sentences(docs, texts) if context == "previous" else None,
+        contexts=build_contexts(context, docs, texts, corpus.documents),
+        context=context,
         labels={h.name: subset[h.field] for h in heads},
         ids=subset["id"],
     )

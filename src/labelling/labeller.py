@@ -22,7 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from src.data.corpus import previous_sentences
+from src.data.context import previous_sentences
 from src.errors import ModelError
 from src.models import load_model as load_saved_model
 from src.models.base import META_FILE, StanceModel

@@ -36,14 +36,17 @@ class Examples:
 
     Args:
         texts: Sentence texts.
-        contexts: Per sentence, the context text (the previous sentence of its document, ``""`` for the first);
-            ``None`` when the run uses no context.
+        contexts: Per sentence, the context text (see :mod:`src.data.context`: the previous sentence of its
+            document, or the speaker that attribution finds); ``None`` when the run uses no context.
+        context: The context mode that built ``contexts`` (``none``, ``previous`` or ``speaker``); a fitted model
+            remembers it so that labelling builds the same context.
         labels: Head name to gold labels: a label string per sentence, or a list of labels for multi-label heads.
         ids: Sentence ids, used in prediction files.
     """
 
     texts: list[str]
     contexts: list[str] | None = None
+    context: str = "none"
     labels: dict[str, list[Any]] | None = None
     ids: list[str] | None = None
 
@@ -70,6 +73,7 @@ class StanceModel(ABC):
         self.seed = seed
         self.thresholds_: dict[str, float] = {}
         self.uses_context_: bool = False
+        self.context_: str = "none"
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -86,6 +90,7 @@ class StanceModel(ABC):
         if train.labels is None:
             raise ValueError("fit() needs gold labels")
         self.uses_context_ = train.contexts is not None
+        self.context_ = train.context if self.uses_context_ else "none"
         self._fit(train, dev)
         self.thresholds_ = self._tune_thresholds(dev) if dev is not None and len(dev) else {}
         return self
@@ -183,6 +188,7 @@ class StanceModel(ABC):
                 "heads": [h.to_dict() for h in self.heads],
                 "thresholds": self.thresholds_,
                 "uses_context": self.uses_context_,
+                "context": self.context_,
                 "seed": self.seed,
                 "params": self.get_params(),
             }
@@ -208,6 +214,8 @@ class StanceModel(ABC):
         )
         model.thresholds_ = {k: float(v) for k, v in meta.get("thresholds", {}).items()}
         model.uses_context_ = bool(meta.get("uses_context", False))
+        # Models saved before context modes were recorded had only the previous sentence as context.
+        model.context_ = str(meta.get("context", "previous" if model.uses_context_ else "none"))
         model._load_weights(directory)
         return model
 
