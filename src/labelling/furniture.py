@@ -7,8 +7,12 @@ the sentences but kept for the speaker package: it says who issued the document.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
+from pathlib import Path
+
+from src.errors import DataError
 
 # Furniture checks other than captions only look at lines this short: real furniture is short, and skipping long
 # lines keeps a pathological 1 MB line away from every pattern that is not a plain substring test.
@@ -159,39 +163,76 @@ def _date_or_byline(line: str) -> bool:
     return _DIGIT.search(line) is not None and bool(_DATE_LINE.fullmatch(line) or _TIME_LINE.fullmatch(line))
 
 
-def _is_front_matter(lines: Sequence[str]) -> bool:
-    """Whether the block right after the headline is a metadata header.
+# A header may run over a few blocks ("Press Statement" / blank / "Name, Office" / blank / date).
+_MAX_HEADER_BLOCKS = 4
+HEADER_FILE = Path(__file__).resolve().parents[2] / "data" / "labelling" / "header.yaml"
+_SEPARATORS = re.compile(r"\s*(?:[|·•]|\s[–—-]\s|,)\s*")
 
-    Official documents and editorials put short lines such as "Office of the Spokesperson", "Editorial",
-    "Karen Ashby, Deputy Spokesperson", "Washington, DC" or "This transcript has been edited for length." in the
-    same block as the date or byline. The whole block is dropped when it is short, made of short lines, and holds
-    a date, time or byline line.
-    """
-    if not 1 <= len(lines) <= _MAX_FRONT_MATTER_LINES:
-        return False
-    if any(line.count(" ") >= MAX_HEADING_WORDS or len(line) > 120 for line in lines):
-        return False
-    # A metadata line may also carry a date amid other details: "Readout, Office of the Spokesperson, October
-    # 10, 2019" or "Wednesday, November 29, 2017, 5:10 p.m., Press Conference Room, Ministry of Foreign Affairs".
-    return any(
-        _date_or_byline(line) or (not ends_like_sentence(line) and _HAS_DATE.search(line)) for line in lines
+
+@functools.lru_cache(maxsize=1)
+def document_kinds() -> dict[str, str]:
+    """Header phrase (case-folded) -> document kind, from ``data/labelling/header.yaml``."""
+    import yaml
+
+    try:
+        kinds = yaml.safe_load(HEADER_FILE.read_text(encoding="utf-8"))["document_kinds"]
+        return {phrase.casefold(): kind for kind, phrases in kinds.items() for phrase in phrases}
+    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as exc:
+        raise DataError(
+            HEADER_FILE, None, "document_kinds", f"cannot read the header phrases ({exc})"
+        ) from None
+
+
+def document_kind_of_line(line: str) -> str | None:
+    """The document kind a header line states ("Press Statement", "Remarks | White House"), or ``None``."""
+    kinds = document_kinds()
+    for piece in (line, *_SEPARATORS.split(line)):
+        kind = kinds.get(piece.strip().rstrip(":.").strip().casefold())
+        if kind:
+            return kind
+    return None
+
+
+def _marks_header(line: str) -> bool:
+    """A date, a byline or a document-kind line: what only a header holds."""
+    return (
+        _date_or_byline(line)
+        or (not ends_like_sentence(line) and _HAS_DATE.search(line) is not None)
+        or document_kind_of_line(line) is not None
     )
 
 
-def front_matter_after(lines: Sequence[tuple[str, bool, int]], headline: int) -> list[int]:
-    """Indices of the metadata block after the headline at ``lines[headline]`` (empty when there is none)."""
-    if headline + 1 >= len(lines):
-        return []
-    # The rest of the headline's own block if it goes on, else the next block.
-    block = lines[headline + 1][2]
-    indices = []
-    for j in range(headline + 1, min(len(lines), headline + 2 + _MAX_FRONT_MATTER_LINES)):
-        if lines[j][2] != block:
+def _may_be_header(line: str) -> bool:
+    """Short, and not a sentence: a publisher, an office, a place, a date."""
+    if len(line) > 120 or line.count(" ") >= MAX_HEADING_WORDS:
+        return False
+    return not ends_like_sentence(line) or _date_or_byline(line) or _marks_header(line)
+
+
+def header_after(lines: Sequence[tuple[str, bool, int]], headline: int) -> list[int]:
+    """Indices of the header after the headline at ``lines[headline]`` (empty when there is none).
+
+    The header is the rest of the headline's block and up to a few more short blocks, as far as the last block
+    that holds a date, a byline or a document-kind line ("Press Statement", "Readout"): publisher and office
+    lines ("Office of the Spokesperson", "Karen Ashby, Deputy Spokesperson") belong to it only in that company.
+    """
+    candidate: list[int] = []
+    confirmed = 0
+    j, blocks = headline + 1, 0
+    while j < len(lines) and blocks < _MAX_HEADER_BLOCKS:
+        members = []
+        block = lines[j][2]
+        while j < len(lines) and lines[j][2] == block:
+            members.append(j)
+            j += 1
+        texts = [lines[k][0] for k in members]
+        if len(members) > _MAX_FRONT_MATTER_LINES or not all(map(_may_be_header, texts)):
             break
-        indices.append(j)
-    if len(indices) > _MAX_FRONT_MATTER_LINES:
-        return []
-    return indices if _is_front_matter([lines[j][0] for j in indices]) else []
+        candidate.extend(members)
+        blocks += 1
+        if any(map(_marks_header, texts)):
+            confirmed = len(candidate)
+    return candidate[:confirmed]
 
 
 def looks_like_heading(line: str) -> bool:

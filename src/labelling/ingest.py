@@ -44,7 +44,7 @@ from src.errors import DataError, DiplostanceError
 from src.labelling.furniture import (
     SHORT_LINE,
     SKIP_SECTION,
-    front_matter_after,
+    header_after,
     is_furniture,
     is_running_time,
     looks_like_heading,
@@ -54,8 +54,10 @@ from src.labelling.sentences import split_sentences
 from src.labelling.turn_labels import is_label, split_turn
 
 __all__ = [
+    "Article",
     "IngestedSentence",
     "ingest",
+    "ingest_article",
     "read_article",
     "looks_like_html",
     "looks_like_heading",
@@ -87,13 +89,33 @@ class IngestedSentence:
     is_heading: bool
 
 
+@dataclass(frozen=True)
+class Article:
+    """An ingested article: its sentences and the header lines that say who issued it.
+
+    Attributes:
+        sentences: Body sentences in order; the first is the headline.
+        header: The lines between the headline and the body that are not sentences: publisher, document type,
+            official's name and office, byline, date, place ("Office of the Spokesperson", "Press Statement",
+            "Karen Ashby, Deputy Spokesperson", "March 3, 2023"), in order.
+    """
+
+    sentences: list[IngestedSentence]
+    header: tuple[str, ...] = ()
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # Public entry point
 # ----------------------------------------------------------------------------------------------------------------
 
 
 def ingest(raw: str, *, html: bool | None = None) -> list[IngestedSentence]:
-    """Turn a raw article into its body sentences.
+    """The body sentences of a raw article (see :func:`ingest_article`)."""
+    return ingest_article(raw, html=html).sentences
+
+
+def ingest_article(raw: str, *, html: bool | None = None) -> Article:
+    """Turn a raw article into its body sentences and header.
 
     Args:
         raw: The article: plain text (headline on the first line, paragraphs on their own lines, blocks
@@ -101,20 +123,23 @@ def ingest(raw: str, *, html: bool | None = None) -> list[IngestedSentence]:
         html: ``True`` forces HTML parsing, ``False`` plain text; ``None`` detects HTML from the markup.
 
     Returns:
-        Body sentences in order; the first is the headline. Furniture lines are dropped, transcript turn labels
-        are moved from the text to ``turn``. Lines after a turn line continue that turn until the next label or
-        cross-head.
+        The :class:`Article`. Furniture lines are dropped, the header after the headline is kept apart,
+        transcript turn labels are moved from the text to ``turn``. Lines after a turn line continue that turn
+        until the next label or cross-head.
     """
     if html is None:
         html = looks_like_html(raw)
     lines = html_lines(raw) if html else text_lines(raw)
     sentences: list[IngestedSentence] = []
+    header: list[str] = []
     skip: set[int] = set()
     section_titles: set[str] = set()
     turn: str | None = None
     paragraph = 0
     for i, (line, heading_tag, _block) in enumerate(lines):
         if i in skip or line in section_titles:
+            if i in skip:
+                header.append(line)
             continue
         section = SKIP_SECTION.match(line) if line[0] in "Ss" else None
         if section is not None:
@@ -123,6 +148,8 @@ def ingest(raw: str, *, html: bool | None = None) -> list[IngestedSentence]:
             section_titles.add(section.group(1).strip())
             continue
         if is_furniture(line, bool(sentences)):
+            if len(sentences) == 1:  # a date or byline between headline and body is header too
+                header.append(line)
             continue
         # A video block: the title is the line before a running time ("Dangerous territory: ...", then "26:01").
         if i + 1 < len(lines) and len(line) <= SHORT_LINE and is_running_time(lines[i + 1][0]):
@@ -130,7 +157,7 @@ def ingest(raw: str, *, html: bool | None = None) -> list[IngestedSentence]:
         if not sentences:  # the headline: whole, never a turn; what follows may be a metadata header
             sentences.append(IngestedSentence(line, 0, None, paragraph, True))
             paragraph += 1
-            skip.update(front_matter_after(lines, i))
+            skip.update(header_after(lines, i))
             continue
         label, text = (None, line) if heading_tag else split_turn(line)
         if label is not None:
@@ -144,7 +171,7 @@ def ingest(raw: str, *, html: bool | None = None) -> list[IngestedSentence]:
         for piece in [text] if is_heading else split_sentences(text):
             sentences.append(IngestedSentence(piece, len(sentences), turn, paragraph, is_heading))
         paragraph += 1
-    return sentences
+    return Article(sentences, tuple(header))
 
 
 # ----------------------------------------------------------------------------------------------------------------
