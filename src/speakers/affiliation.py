@@ -1,0 +1,326 @@
+"""For whom a speaker speaks (codebook §7): the role, from the words that name the speaker.
+
+Three sources of evidence, all general knowledge and none taken from the bundled corpus:
+
+* the words of the mention or label itself: titles and offices ("Secretary of State", "Chief Cabinet
+  Secretary"), institutions ("the Pentagon", "the PLA"), country names, adjectives and capitals with a
+  government head noun ("a senior Japanese defense official", "China's foreign ministry", "Beijing"),
+  non-government heads ("a Chinese analyst" is ``other``) and joint forms ("the two ministers" is ``joint``);
+* what the document said earlier about the same person ("Japanese Foreign Minister Rina Kaneshiro ..." makes a
+  later "Kaneshiro said" Japanese);
+* tables of officeholders (:mod:`src.speakers.officeholders`), by name on the document's date.
+
+The word lists live in ``data/speakers/affiliation.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from src.errors import DataError
+from src.speakers.officeholders import Officeholders
+
+AFFILIATION_FILE = Path(__file__).resolve().parents[2] / "data" / "speakers" / "affiliation.yaml"
+NARRATOR = "narrator"
+JOINT = "joint"
+OTHER = "other"
+OTHER_GOVERNMENT = "other_government"
+
+_NAME = r"[A-Z][\w'’\-]*\.?"
+_LEADING_DETERMINER = re.compile(r"^(?:the|a|an|both|all|some|several|two|three)\s+", re.IGNORECASE)
+
+
+def _alternation(phrases: Iterable[str]) -> str:
+    """A regex alternation of ``phrases``, longest first, each a whole-word match."""
+    ordered = sorted(set(phrases), key=len, reverse=True)
+    return r"(?<![\w.])(?:" + "|".join(re.escape(p) for p in ordered) + r")(?![\w])"
+
+
+@dataclass(frozen=True)
+class AffiliationLexicon:
+    """The affiliation word lists, with the patterns built from them."""
+
+    country_roles: Mapping[str, str]
+    country_of: Mapping[str, str]
+    institution_of: Mapping[str, str]
+    other_bodies: frozenset[str]
+    government_heads: frozenset[str]
+    non_government_heads: frozenset[str]
+    joint_forms: frozenset[str]
+    news_outlets: Mapping[str, str]
+    question_labels: frozenset[str]
+    answer_labels: frozenset[str]
+    moderator_labels: frozenset[str]
+    family_name_first: frozenset[str]
+    country_pattern: re.Pattern[str]
+    institution_pattern: re.Pattern[str]
+    title_pattern: re.Pattern[str]
+    head_pattern: re.Pattern[str]
+    non_government_pattern: re.Pattern[str]
+    titled_name_pattern: re.Pattern[str]
+    appositive_pattern: re.Pattern[str]
+
+    def role_of_country(self, country: str) -> str:
+        """``us_government`` for the United States, ...; ``other`` for the UN; any other state's government."""
+        if country in self.country_roles:
+            return self.country_roles[country]
+        return OTHER if country in self.other_bodies else OTHER_GOVERNMENT
+
+    def outlet(self, text: str) -> str | None:
+        """The news outlet ``text`` names as a whole ("AFP", "Nikkei Asia"), spelled as the lexicon does."""
+        return self.news_outlets.get(text.strip().casefold())
+
+
+def _strings(data: Mapping[str, Any], key: str) -> list[str]:
+    value = data.get(key)
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise DataError(AFFILIATION_FILE, None, key, "must be a list of strings")
+    return value
+
+
+def _mapping_of_lists(data: Mapping[str, Any], key: str) -> dict[str, list[str]]:
+    value = data.get(key)
+    if not isinstance(value, dict) or not all(isinstance(v, list) for v in value.values()):
+        raise DataError(AFFILIATION_FILE, None, key, "must map names to lists of strings")
+    return {str(k): [str(w) for w in v] for k, v in value.items()}
+
+
+@lru_cache(maxsize=4)
+def load_affiliation_lexicon(path: str | Path = AFFILIATION_FILE) -> AffiliationLexicon:
+    """Read ``data/speakers/affiliation.yaml`` (once) and build the patterns.
+
+    Raises:
+        DataError: The file is missing, not YAML, or a key is missing or of the wrong shape.
+    """
+    import yaml
+
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise DataError(path, None, None, f"cannot read the affiliation lexicon ({exc})") from None
+    if not isinstance(data, dict):
+        raise DataError(path, None, None, "the affiliation lexicon must be a mapping of lists")
+    countries = _mapping_of_lists(data, "countries")
+    institutions = _mapping_of_lists(data, "institutions")
+    country_of = {word: country for country, words in countries.items() for word in words}
+    institution_of = {word.casefold(): body for body, words in institutions.items() for word in words}
+    titles = _strings(data, "government_titles")
+    heads = _strings(data, "government_heads")
+    non_government = _strings(data, "non_government_heads")
+    country_words = _alternation(country_of)
+    title_words = _alternation(titles)
+    institution_words = _alternation(w for ws in institutions.values() for w in ws)
+    name = rf"{_NAME}(?:\s+{_NAME}){{0,3}}"
+    return AffiliationLexicon(
+        country_roles={str(k): str(v) for k, v in (data.get("country_roles") or {}).items()},
+        country_of=country_of,
+        institution_of=institution_of,
+        other_bodies=frozenset(_strings(data, "other_bodies")),
+        government_heads=frozenset(h.casefold() for h in heads),
+        non_government_heads=frozenset(h.casefold() for h in non_government),
+        joint_forms=frozenset(f.casefold() for f in _strings(data, "joint_forms")),
+        news_outlets={o.casefold(): o for o in _strings(data, "news_outlets")},
+        question_labels=frozenset(q.casefold() for q in _strings(data, "question_labels")),
+        answer_labels=frozenset(a.casefold() for a in _strings(data, "answer_labels")),
+        moderator_labels=frozenset(m.casefold() for m in _strings(data, "moderator_labels")),
+        family_name_first=frozenset(_strings(data, "family_name_first")),
+        country_pattern=re.compile(country_words),
+        institution_pattern=re.compile(institution_words, re.IGNORECASE),
+        title_pattern=re.compile(title_words, re.IGNORECASE),
+        head_pattern=re.compile(_alternation(heads), re.IGNORECASE),
+        non_government_pattern=re.compile(_alternation(non_government), re.IGNORECASE),
+        # "Japanese Foreign Minister Rina Kaneshiro", "China's Defense Minister Li Wen", "Secretary of State Ann
+        # Holt": an optional country, a title or country-bound office, then the name.
+        titled_name_pattern=re.compile(
+            rf"(?:(?P<country>{country_words})(?:'s|’s)?\s+(?:[A-Za-z\-]+\s+){{0,2}}?)?"
+            rf"(?P<title>{title_words}|{institution_words})\s+(?P<name>{name})"
+        ),
+        # "Rina Kaneshiro, Japan's foreign minister," / "Holt, the U.S. secretary of state, said"
+        appositive_pattern=re.compile(
+            rf"(?P<name>{name}),\s+(?P<phrase>(?:the\s+)?[^,;:.\"“”]{{3,80}}?)(?=,|\s+said\b)"
+        ),
+    )
+
+
+def is_joint_form(phrase: str) -> bool:
+    """Whether ``phrase`` names the parties of a meeting or statement together ("The two ministers")."""
+    lexicon = load_affiliation_lexicon()
+    low = " ".join(phrase.casefold().split())
+    return low in lexicon.joint_forms or _LEADING_DETERMINER.sub("the ", low) in lexicon.joint_forms
+
+
+def title_case(text: str) -> str:
+    """An all-capitals label or phrase in title case ("SECRETARY HOLT" -> "Secretary Holt"), acronyms kept."""
+    if not text.isupper():
+        return text
+    lexicon = load_affiliation_lexicon()
+    words = []
+    for word in text.split():
+        bare = word.strip(",.()")
+        keep = bare in lexicon.country_of or bare.casefold() in lexicon.institution_of or lexicon.outlet(bare)
+        words.append(
+            word
+            if keep or (len(bare) <= 3 and bare.isalpha() and bare not in ("MR", "MS", "DR"))
+            else word.title()
+        )
+    return " ".join(words)
+
+
+# A country after one of these is where an office sits or whom it is sent to, not whose it is ("the U.S.
+# ambassador to Japan", "China's embassy in Tokyo").
+_DESTINATION = re.compile(r"\s(?:to|in|at)\s+(?:the\s+)?$")
+
+
+def countries_named(phrase: str) -> list[str]:
+    """Countries (or bodies) a phrase names as the speaker's own, in order, through country words and
+    institutions; a later country after "to", "in" or "at" is a destination and does not count."""
+    lexicon = load_affiliation_lexicon()
+    found: list[tuple[int, str]] = [
+        (m.start(), lexicon.institution_of[m.group().casefold()])
+        for m in lexicon.institution_pattern.finditer(phrase)
+    ]
+    masked = lexicon.institution_pattern.sub(lambda m: " " * len(m.group()), phrase)
+    found += [(m.start(), lexicon.country_of[m.group()]) for m in lexicon.country_pattern.finditer(masked)]
+    found.sort()
+    own = [
+        country
+        for start, country in found
+        if not (found and start > found[0][0] and _DESTINATION.search(phrase[:start]))
+    ]
+    return list(dict.fromkeys(own))
+
+
+def _without_places(text: str) -> str:
+    """``text`` with institutions and country words blanked (so "People's Republic" is no "people")."""
+    lexicon = load_affiliation_lexicon()
+    text = lexicon.institution_pattern.sub(" ", text)
+    return lexicon.country_pattern.sub(" ", text)
+
+
+def phrase_role(phrase: str | None) -> str | None:
+    """The role the words of a mention, label or name imply, or ``None`` when they do not tell.
+
+    ``"US Secretary of State Ann Holt"`` -> ``us_government``; ``"a senior Japanese defense official"`` ->
+    ``japan_government``; ``"Beijing"`` -> ``china_government``; ``"a Chinese analyst"`` -> ``other``;
+    ``"The two ministers"`` -> ``joint``; ``"US and Japanese officials"`` -> ``joint``; ``"Ann Holt"`` -> ``None``.
+    """
+    if not phrase:
+        return None
+    text = title_case(phrase.strip())
+    if is_joint_form(text) or text.endswith("(joint statement)"):
+        return JOINT
+    lexicon = load_affiliation_lexicon()
+    countries = countries_named(text)
+    institution = lexicon.institution_pattern.search(text) is not None
+    governmental = institution or lexicon.head_pattern.search(text) or lexicon.title_pattern.search(text)
+    rest = _without_places(text)
+    if not institution and lexicon.non_government_pattern.search(rest):
+        return OTHER
+    if not countries:
+        return None
+    bare_places = not re.sub(r"\b(?:and|the|s)\b|[\s,'’]", "", rest)
+    if not (governmental or bare_places):
+        return None
+    roles = list(dict.fromkeys(lexicon.role_of_country(c) for c in countries))
+    return roles[0] if len(roles) == 1 else JOINT
+
+
+class DocumentRoles:
+    """The roles one document establishes for the people it names, plus the officeholders tables.
+
+    Args:
+        officeholders: Tables to look names up in.
+        on: The document's date (picks the right term of an office), or ``None``.
+    """
+
+    def __init__(self, officeholders: Officeholders | None = None, on: date | None = None) -> None:
+        self.officeholders = officeholders
+        self.on = on
+        self._known: dict[str, str] = {}
+        # Single words of known names ("Wang", "Yi"); None where two names with different roles share one.
+        self._known_words: dict[str, str | None] = {}
+
+    def remember(self, name: str, role: str) -> None:
+        """Record that ``name`` speaks for ``role`` (the first evidence wins)."""
+        self._known.setdefault(name.casefold(), role)
+        for word in name.casefold().split():
+            if self._known_words.setdefault(word, role) != role:
+                self._known_words[word] = None
+
+    def learn(self, text: str) -> None:
+        """Remember the roles a sentence gives to the people it names with a title or appositive."""
+        lexicon = load_affiliation_lexicon()
+        if not any(c.isupper() for c in text[1:]):
+            return
+        for match in lexicon.titled_name_pattern.finditer(text):
+            role = phrase_role(match.group(0))
+            if role and role != JOINT:
+                self.remember(strip_titles(match.group("name")), role)
+        if "," in text:
+            for match in lexicon.appositive_pattern.finditer(text):
+                role = phrase_role(match.group("phrase"))
+                if (
+                    role
+                    and role not in (JOINT, OTHER)
+                    and lexicon.title_pattern.search(match.group("phrase"))
+                ):
+                    self.remember(match.group("name"), role)
+
+    def known(self, name: str) -> str | None:
+        """The role the document or the officeholders tables give ``name``."""
+        key = name.strip().casefold()
+        role = self._known.get(key) or (self._known_words.get(key) if " " not in key else None)
+        if role:
+            return role
+        if self.officeholders is not None:
+            person = self.officeholders.lookup(name, self.on)
+            if person is None and " " not in name.strip():
+                person = self.officeholders.lookup_surname(name, self.on)
+            if person is not None:
+                return person.role
+        return None
+
+    def of(self, speaker: str, mention: str | None = None) -> str | None:
+        """The role of a resolved speaker: from its mention, the document, the tables, then its own words."""
+        if speaker == NARRATOR:
+            return NARRATOR
+        role = phrase_role(mention)
+        if role is None:
+            role = self.known(speaker) or phrase_role(speaker) or self._conjoined(speaker)
+        if role is not None and role != JOINT and " and " not in speaker:
+            self.remember(speaker, role)
+        return role
+
+    def _conjoined(self, speaker: str) -> str | None:
+        """ "Ann Holt and Rina Kaneshiro": one government's if both are its, else joint."""
+        parts = [p for p in re.split(r"\s*,\s*|\s+and\s+", speaker.replace("(joint statement)", "")) if p]
+        if len(parts) < 2:
+            return None
+        roles = {self.known(p) or phrase_role(p) for p in parts}
+        if None in roles:
+            return None
+        return roles.pop() if len(roles) == 1 else JOINT
+
+
+def strip_titles(name: str) -> str:
+    """A name without leading titles or honorifics ("Foreign Minister Rina Kaneshiro" -> "Rina Kaneshiro")."""
+    lexicon = load_affiliation_lexicon()
+    name = name.strip()
+    while True:
+        match = lexicon.title_pattern.match(name) or _HONORIFIC.match(name)
+        rest = name[match.end() :].strip() if match else ""
+        if not rest or not rest[0].isupper():
+            return name
+        name = rest
+
+
+_HONORIFIC = re.compile(
+    r"(?:Mr|Ms|Mrs|Dr|Prof|Hon)\.?(?=\s)|(?:the|The)(?=\s)|(?:Deputy|Senior|Acting|Chief|Foreign|Defense|Defence)(?:\s+Ministry)?(?=\s)"
+)

@@ -1,0 +1,197 @@
+"""The document's issuer: whose voice its unsourced sentences are (codebook §6.1, §6.7).
+
+Read from what a pasted document carries before its body, and from what the user says of it:
+
+* the document kind, from a header line ("Press Statement", "Readout", "Remarks", "Editorial"), from the title
+  ("Joint Statement of ...", "Readout of the Secretary's Call with ..."), or from ``genre=``;
+* an official named in the header ("Ann Holt, Secretary of State") or the title ("Remarks by Foreign Minister
+  Rina Kaneshiro"): remarks and statements issued under a name are that person's;
+* a publishing institution in the header ("Office of the Spokesperson", "Ministry of Foreign Affairs of Japan");
+* a byline ("By Jo Reyes"): news, the narrator's voice;
+* ``author=`` given by the user, which names the issuer outright.
+
+News and opinion speak in the narrator's voice; official documents in their issuer's. When nothing tells, the
+issuer is unknown (``Issuer.name is None``) and labelling says so (``role_source`` is ``classifier``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from src.labelling.furniture import document_kind_of_line, document_kinds
+from src.speakers.affiliation import (
+    JOINT,
+    NARRATOR,
+    DocumentRoles,
+    countries_named,
+    phrase_role,
+    strip_titles,
+)
+
+OFFICIAL_KINDS = frozenset({"press_statement", "remarks", "readout", "joint_statement", "press_conference"})
+VOICE_KINDS = frozenset({"news", "opinion"})
+# The corpus genres (codebook §9.3) as document kinds, for ``genre=`` given by the user.
+GENRE_KINDS = {
+    "news": "news",
+    "editorial": "opinion",
+    "commentary": "opinion",
+    "readout": "readout",
+    "joint_statement": "joint_statement",
+    "transcript": "press_conference",
+    "spokesperson": "press_statement",
+}
+_BYLINE = re.compile(r"^By\s+[A-Z]")
+_NAMED_BY = re.compile(
+    r"\b(?:Remarks|Statement|Speech|Address|Message|Press Statement|Readout|Interview)\s+(?:by|of|from|with)\s+"
+    r"(?:the\s+)?(?P<who>[A-Z][\w.'’\- ]{2,80}?)(?=\s+(?:at|on|to|in|before|after|for|during|following|with)\b|[,:;]|$)"
+)
+_POSSESSIVE_OWNER = re.compile(
+    r"^(?P<who>[A-Z][\w.'’\- ]{2,60}?)(?:'s|’s)\s+(?:\w+\s+){0,2}?"
+    r"(?:Remarks|Statement|Speech|Address|Press Conference|Press Briefing|Briefing|Interview)\b"
+)
+_NAME_THEN_OFFICE = re.compile(
+    r"^(?P<name>[A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){1,3}),\s+(?P<office>.{3,90})$"
+)
+_JOINT_PARTIES = re.compile(
+    r"\bJoint\s+(?:Statement|Declaration|Communiqu[eé]|Press Statement|Readout)\b", re.I
+)
+_LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """Who issued a document and in what voice its unsourced sentences speak.
+
+    Attributes:
+        kind: ``press_statement``, ``remarks``, ``readout``, ``joint_statement``, ``press_conference``, ``news``,
+            ``opinion``, or ``None`` when nothing says.
+        name: The speaker of unsourced sentences: an official ("Ann Holt"), an institution ("Office of the
+            Spokesperson, U.S. Department of State" as written), the parties of a joint statement ("United
+            States and Japan (joint statement)"), ``narrator``; ``None`` when unknown.
+        role: That speaker's role, or ``None`` when the words do not tell.
+        official: An official named in the header or title (answers a transcript's ``A:`` turns), or ``None``.
+        official_role: The official's role, or ``None``.
+    """
+
+    kind: str | None = None
+    name: str | None = None
+    role: str | None = None
+    official: str | None = None
+    official_role: str | None = None
+
+    @property
+    def is_official(self) -> bool:
+        return self.kind in OFFICIAL_KINDS
+
+
+def kind_in_title(title: str) -> str | None:
+    """The document kind a title names ("Joint Statement of ...", "Readout of ...", "... Press Briefing")."""
+    low = title.casefold()
+    best: tuple[int, str] | None = None
+    for phrase, kind in document_kinds().items():
+        if kind in VOICE_KINDS and kind != "opinion":
+            continue  # section words such as "World" or "Politics" say nothing inside a headline
+        at = re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", low)
+        if at and (best is None or len(phrase) > best[0]):
+            best = (len(phrase), kind)
+    return best[1] if best else None
+
+
+def _official_in(lines: Sequence[str], title: str, roles: DocumentRoles) -> tuple[str | None, str | None]:
+    """An official named in the header ("Ann Holt, Secretary of State") or the title ("Remarks by ...")."""
+    for line in lines:
+        match = _NAME_THEN_OFFICE.match(line.strip())
+        role = phrase_role(match.group("office")) or roles.known(match.group("name")) if match else None
+        if match and role and role not in (JOINT, NARRATOR):
+            roles.remember(match.group("name"), role)
+            return match.group("name"), role
+    for pattern in (_NAMED_BY, _POSSESSIVE_OWNER):
+        match = pattern.search(title)
+        if match:
+            who = match.group("who").strip()
+            name = strip_titles(who)
+            role = phrase_role(who) or roles.known(name)
+            if role in (JOINT, NARRATOR):
+                continue
+            if role:
+                roles.remember(name, role)
+            if role or len(name.split()) >= 2:
+                return name, role
+    return None, None
+
+
+def _publisher_in(lines: Sequence[str]) -> tuple[str | None, str | None]:
+    """The first header line that names a government body, with its role."""
+    for line in lines:
+        for piece in re.split(r"\s*[|·•]\s*|\s+[–—-]\s+", line):
+            piece = piece.strip().rstrip(".:")
+            if (
+                not piece
+                or document_kind_of_line(piece)
+                or _BYLINE.match(piece)
+                or any(c.isdigit() for c in piece)
+            ):
+                continue
+            role = phrase_role(piece)
+            if role and role not in (JOINT, NARRATOR, "other"):
+                return _LEADING_THE.sub("", piece), role
+    return None, None
+
+
+def _joint_parties(title: str) -> str | None:
+    """ "Joint Statement of the United States and Japan" -> "United States and Japan (joint statement)"."""
+    countries = [c for c in countries_named(title) if c != "United Nations"]
+    if len(countries) < 2:
+        return None
+    named = countries[0] if len(countries) == 1 else ", ".join(countries[:-1]) + " and " + countries[-1]
+    return f"{named} (joint statement)"
+
+
+def find_issuer(
+    title: str,
+    header: Sequence[str] = (),
+    *,
+    roles: DocumentRoles,
+    genre: str | None = None,
+    author: str | None = None,
+) -> Issuer:
+    """Work out the document's issuer from its title, header lines and what the user gave.
+
+    Args:
+        title: The headline (sentence 0).
+        header: Header lines from ingestion (:attr:`src.labelling.ingest.Article.header`).
+        roles: The document's role memory (officials found here are remembered in it).
+        genre: A corpus genre given by the user (codebook §9.3), or ``None``.
+        author: The issuing author given by the user, or ``None``.
+    """
+    kind = GENRE_KINDS.get(genre or "") or next(filter(None, map(document_kind_of_line, header)), None)
+    bylined = any(_BYLINE.match(line) for line in header)
+    kind = kind or kind_in_title(title) or ("news" if bylined else None)
+    official, official_role = _official_in(header, title, roles)
+    publisher, publisher_role = _publisher_in(header)
+    if official and official_role is None and publisher_role:
+        # An official without a country in the header of a ministry's page speaks for that ministry's side.
+        official_role = publisher_role
+        roles.remember(official, official_role)
+    if author:
+        return Issuer(
+            kind or "press_statement",
+            author,
+            phrase_role(author) or roles.known(author),
+            official,
+            official_role,
+        )
+    if kind in VOICE_KINDS or (kind is None and bylined):
+        return Issuer(kind or "news", NARRATOR, NARRATOR, official, official_role)
+    if kind == "joint_statement" or _JOINT_PARTIES.search(title):
+        parties = _joint_parties(title) or _joint_parties(" ".join(header))
+        return Issuer("joint_statement", parties or publisher, JOINT, official, official_role)
+    if kind in ("remarks", "press_statement") and official:
+        return Issuer(kind, official, official_role, official, official_role)
+    if publisher:
+        return Issuer(kind or "press_statement", publisher, publisher_role, official, official_role)
+    if official:
+        return Issuer(kind or "press_statement", official, official_role, official, official_role)
+    return Issuer(kind)
