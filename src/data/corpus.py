@@ -1,7 +1,8 @@
 """Read and validate a sentence corpus (JSONL, or CSV for users' own data) into a ``datasets.Dataset``.
 
-Every problem is reported as one :class:`~src.errors.DataError` naming the file, line (or row) and field.
-The bundled corpus and users' files go through exactly the same code.
+Records are checked against the one schema of :mod:`src.data.schema`, fail-fast: the first problem is raised as a
+:class:`~src.errors.DataError` naming the file, line (or row) and field. The bundled corpus and users' files go
+through exactly the same code. A file may start with a UTF-8 byte-order mark, as spreadsheet exports do.
 """
 
 from __future__ import annotations
@@ -14,12 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from src.data.schema import LabelSets, RecordSchema, document_schema, load_label_sets, sentence_schema
 from src.errors import DataError
 from src.tasks import Head
-
-REQUIRED_SENTENCE_FIELDS = ("id", "doc_id", "text")
-# In CSV files a list-valued field (e.g. ``stance``) is written as labels joined by this separator.
-CSV_LIST_SEPARATOR = "|"
 
 
 @dataclass
@@ -57,7 +55,7 @@ def read_records(path: str | Path, what: str = "data file") -> Iterator[tuple[in
 
 def _decode(path: Path, raw: bytes) -> str:
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise DataError(
@@ -80,7 +78,7 @@ def _read_jsonl(path: Path, raw: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def _read_csv(path: Path, raw: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
-    text = _decode(path, raw).lstrip("\ufeff")
+    text = _decode(path, raw)
     reader = csv.DictReader(io.StringIO(text, newline=""))
     if reader.fieldnames is None:
         raise DataError(path, 1, None, "empty CSV file (no header row)")
@@ -97,58 +95,55 @@ def _read_csv(path: Path, raw: bytes) -> Iterator[tuple[int, dict[str, Any]]]:
         row_start = reader.line_num + 1
 
 
-def _as_label_list(value: Any, path: Path, line: int, name: str) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(CSV_LIST_SEPARATOR) if part.strip()]
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return value
-    raise DataError(path, line, name, f"expected a list of labels, got {value!r}")
+def collect_records(
+    path: str | Path, what: str = "data file"
+) -> tuple[list[tuple[int, dict[str, Any]]], DataError | None]:
+    """Every record :func:`read_records` yields, and the problem that stopped the reading (or ``None``).
+
+    For readers that report every problem: the lines before a malformed one are still checked.
+    """
+    records: list[tuple[int, dict[str, Any]]] = []
+    try:
+        records.extend(read_records(path, what))
+    except DataError as exc:
+        tail = "" if exc.line is None else "; later lines of this file were not read"
+        return records, DataError(exc.path, exc.line, exc.field, exc.problem + tail)
+    return records, None
 
 
-def _check_label(value: Any, head: Head, path: Path, line: int) -> Any:
-    allowed = ", ".join(head.labels)
-    if head.multilabel:
-        labels = _as_label_list(value, path, line, head.field)
-        for label in labels:
-            if label not in head.labels:
-                raise DataError(path, line, head.field, f"unknown label {label!r}; allowed labels: {allowed}")
-        if len(set(labels)) != len(labels):
-            raise DataError(path, line, head.field, f"label listed twice in {labels}")
-        return labels
-    if value is None or value == "":
-        raise DataError(path, line, head.field, f"missing label; allowed labels: {allowed}")
-    if not isinstance(value, str) or value not in head.labels:
-        raise DataError(path, line, head.field, f"unknown label {value!r}; allowed labels: {allowed}")
-    return value
+def _is_csv(path: Path) -> bool:
+    return path.suffix.lower() == ".csv"
+
+
+def _check(schema: RecordSchema, path: Path, line: int, record: dict[str, Any]) -> dict[str, Any]:
+    """The record with its validated values; the first problem raises."""
+    values, problems = schema.check(record)
+    if problems:
+        name, problem = problems[0]
+        raise DataError(path, line, name, problem)
+    return {**record, **(values or {})}
 
 
 def validate_sentences(path: str | Path, heads: Sequence[Head]) -> list[dict[str, Any]]:
-    """Read and validate sentence records for the given heads.
+    """Read and validate sentence records for the given heads (users' rules of :mod:`src.data.schema`).
 
-    Only the fields the heads need are required beyond ``id``, ``doc_id`` and ``text``; other columns are kept.
+    ``id``, ``doc_id``, ``text`` and the heads' fields are required; the other fields of the record are optional
+    but type-checked; other columns are kept.
 
     Returns:
-        Records in file order, with list-valued label fields normalized to lists and ``sent_idx`` filled in
-        (file order within the document) when absent.
+        Records in file order, with list-valued fields as lists and ``sent_idx`` filled in (file order within the
+        document) when absent.
+
+    Raises:
+        DataError: The first problem, naming file, line and field.
     """
     path = Path(path)
+    schema = sentence_schema(LabelSets.from_heads(heads), csv=_is_csv(path))
     rows: list[dict[str, Any]] = []
     first_line_of_id: dict[str, int] = {}
     position_in_doc: dict[str, int] = {}
-    for line, record in read_records(path, "sentences file"):
-        for name in REQUIRED_SENTENCE_FIELDS + tuple(h.field for h in heads):
-            if name not in record:
-                raise DataError(path, line, name, "missing required field")
-        for name in ("id", "doc_id"):
-            value = record[name]
-            if value is None or not str(value).strip():
-                raise DataError(path, line, name, "empty value")
-            record[name] = str(value)
-        text = record["text"]
-        if not isinstance(text, str) or not text.strip():
-            raise DataError(path, line, "text", "empty or whitespace-only text")
+    for line, raw in read_records(path, "sentences file"):
+        record = _check(schema, path, line, raw)
         if record["id"] in first_line_of_id:
             raise DataError(
                 path,
@@ -157,16 +152,8 @@ def validate_sentences(path: str | Path, heads: Sequence[Head]) -> list[dict[str
                 f"duplicate sentence id {record['id']!r} (first seen on line {first_line_of_id[record['id']]})",
             )
         first_line_of_id[record["id"]] = line
-        for head in heads:
-            record[head.field] = _check_label(record.get(head.field), head, path, line)
-        index = record.get("sent_idx")
-        if index is None:
+        if record.get("sent_idx") is None:
             record["sent_idx"] = position_in_doc.get(record["doc_id"], 0)
-        else:
-            try:
-                record["sent_idx"] = int(index)
-            except (TypeError, ValueError):
-                raise DataError(path, line, "sent_idx", f"expected an integer, got {index!r}") from None
         position_in_doc[record["doc_id"]] = record["sent_idx"] + 1
         record["_line"] = line
         rows.append(record)
@@ -176,18 +163,59 @@ def validate_sentences(path: str | Path, heads: Sequence[Head]) -> list[dict[str
 
 
 def validate_documents(path: str | Path) -> dict[str, dict[str, Any]]:
-    """Read document metadata (``doc_id`` required and unique; ``source`` marks the seed article)."""
+    """Read document metadata (``doc_id`` required and unique; the §9.3 fields type-checked when given)."""
     path = Path(path)
+    schema = document_schema(csv=_is_csv(path))
     documents: dict[str, dict[str, Any]] = {}
-    for line, record in read_records(path, "documents file"):
-        doc_id = record.get("doc_id")
-        if doc_id is None or not str(doc_id).strip():
-            raise DataError(path, line, "doc_id", "missing required field")
-        doc_id = str(doc_id)
+    for line, raw in read_records(path, "documents file"):
+        record = _check(schema, path, line, raw)
+        doc_id = record["doc_id"]
         if doc_id in documents:
             raise DataError(path, line, "doc_id", f"duplicate document id {doc_id!r}")
-        documents[doc_id] = {**record, "doc_id": doc_id, "_line": line}
+        documents[doc_id] = {**record, "_line": line}
     return documents
+
+
+def read_annotated_corpus(
+    corpus_dir: str | Path, labels: LabelSets | None = None
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, dict[str, Any]]]:
+    """Read an annotated corpus in the bundled format under the codebook's record rules (fail-fast).
+
+    Args:
+        corpus_dir: Folder holding ``documents.jsonl`` and ``sentences.jsonl``.
+        labels: Label sets to check against; ``None`` reads them from the task configs.
+
+    Returns:
+        ``(sentences_by_doc, documents)``: each document's sentence records sorted by ``sent_idx`` (documents in
+        the order the sentences file first names them), and document records by ``doc_id`` in file order.
+
+    Raises:
+        DataError: The first problem, naming file, line and field (cross-record rules are the validator's).
+    """
+    corpus_dir = Path(corpus_dir)
+    documents_path, sentences_path = corpus_dir / "documents.jsonl", corpus_dir / "sentences.jsonl"
+    document_rules = document_schema(codebook=True)
+    sentence_rules = sentence_schema(labels or load_label_sets(), codebook=True)
+    documents: dict[str, dict[str, Any]] = {}
+    for line, record in read_records(documents_path, "documents file"):
+        _check(document_rules, documents_path, line, record)
+        if record["doc_id"] in documents:
+            raise DataError(documents_path, line, "doc_id", f"duplicate document id {record['doc_id']!r}")
+        documents[record["doc_id"]] = record
+    by_doc: dict[str, list[dict[str, Any]]] = {}
+    for line, record in read_records(sentences_path, "sentences file"):
+        _check(sentence_rules, sentences_path, line, record)
+        if record["doc_id"] not in documents:
+            raise DataError(
+                sentences_path,
+                line,
+                "doc_id",
+                f"document {record['doc_id']!r} is not in {documents_path.name}",
+            )
+        by_doc.setdefault(record["doc_id"], []).append(record)
+    for rows in by_doc.values():
+        rows.sort(key=lambda r: r["sent_idx"])
+    return by_doc, documents
 
 
 def load_corpus(sentences: str | Path, heads: Sequence[Head], documents: str | Path | None = None) -> Corpus:
