@@ -1,9 +1,15 @@
-"""Document-grouped splits: deterministic given a seed, no document in two splits, seed article held out."""
+"""Document-grouped splits: deterministic given a seed, no document in two splits, seed article held out; split files
+parsed in one place for training and the validator."""
 
 from __future__ import annotations
 
+import json
+
+import pytest
+
 from src.data.corpus import load_corpus, to_examples
-from src.data.splits import make_splits
+from src.data.splits import SplitRow, make_splits, parse_split_file, read_split_file
+from src.errors import DataError
 from src.tasks import Head
 from tests.conftest import FIXTURE_CORPUS
 
@@ -45,3 +51,41 @@ def test_previous_sentence_context_stays_within_document():
     first_of_second = examples.ids.index("fx-02-s000")
     assert examples.contexts[first_of_second] == ""
     assert examples.contexts[1] == examples.texts[0]
+
+
+def _doc_of_sentence(corpus) -> dict[str, str]:
+    return dict(zip(corpus.sentences["id"], corpus.sentences["doc_id"], strict=True))
+
+
+def test_split_file_is_read_with_or_without_byte_order_mark(tmp_path):
+    corpus = _corpus()
+    docs = sorted(set(corpus.sentences["doc_id"]))
+    text = "doc_id,split\n" + "".join(
+        f"{doc},{'seed_test' if doc == 'seed-000' else 'train'}\n" for doc in docs
+    )
+    path = tmp_path / "split.csv"
+    for prefix in (b"", b"\xef\xbb\xbf"):
+        path.write_bytes(prefix + text.encode("utf-8"))
+        splits = read_split_file(path, corpus)
+        assert splits["seed_test"] == ["seed-000"] and len(splits["train"]) == len(docs) - 1
+
+
+def test_split_file_problems_are_collected_in_one_place(tmp_path):
+    corpus = _corpus()
+    path = tmp_path / "split.jsonl"
+    rows = [
+        {"doc_id": "fx-01", "split": "train"},
+        {"doc_id": "fx-01", "split": "valid"},
+        {"id": "fx-01-s002", "split": "test"},
+        {"doc_id": "nope", "split": "dev"},
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows) + "{broken\n", encoding="utf-8")
+    assigned, problems = parse_split_file(path, _doc_of_sentence(corpus))
+    assert assigned["fx-01"] == SplitRow("train", 1, "doc_id")
+    assert [(p.line, p.field) for p in problems] == [(2, "split"), (3, "id"), (4, "doc_id"), (5, None)]
+    assert "split across train (line 1) and test" in problems[1].problem
+    assert problems[3].problem.endswith("later lines of this file were not read")
+    # Training reads the same file through the same parser and stops at the first problem.
+    with pytest.raises(DataError) as info:
+        read_split_file(path, corpus)
+    assert str(info.value) == str(problems[0])

@@ -1,17 +1,20 @@
 """Document-grouped train/dev/test splits, deterministic given a seed, plus the held-out ``seed_test`` split.
 
-No document ever has sentences in two splits: a sentence's neighbours (its context) would otherwise leak.
+No document ever has sentences in two splits: a sentence's neighbours (its context) would otherwise leak. A
+user's split file is parsed here only (:func:`parse_split_file`), for training and the validator alike.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from src.data.corpus import Corpus, read_records
+from src.data.corpus import Corpus, collect_records
 from src.errors import DataError
 
 SPLITS = ("train", "dev", "test", "seed_test")
@@ -67,52 +70,97 @@ def make_splits(
     return {name: sorted(docs) for name, docs in splits.items()}
 
 
-def read_split_file(path: str | Path, corpus: Corpus) -> dict[str, list[str]]:
-    """Read a user-provided split assignment (JSONL or CSV).
+@dataclass(frozen=True)
+class SplitRow:
+    """Where a split file puts a document: its split, and the line and column that first named it."""
 
-    Rows hold ``split`` and either ``doc_id`` (whole documents) or ``id`` (single sentences). Assigning sentences of
-    one document to two different splits is an error, as is leaving a document of the corpus unassigned.
+    split: str
+    line: int
+    field: str
+
+
+def parse_split_file(
+    path: str | Path, doc_of_sentence: Mapping[str, str]
+) -> tuple[dict[str, SplitRow], list[DataError]]:
+    """Read a split assignment (JSONL or CSV) and collect every problem in it.
+
+    Rows hold ``split`` and either ``doc_id`` (whole documents) or ``id`` (single sentences). Problems: an unknown
+    split, document or sentence; a row naming neither; sentences of one document in two splits; a document of the
+    corpus without a split.
+
+    Args:
+        path: The split file.
+        doc_of_sentence: The corpus's sentence ids with their document ids.
+
+    Returns:
+        ``(rows, problems)``: each assigned document's first row, and every problem in file order.
     """
     path = Path(path)
-    doc_of_sentence = dict(zip(corpus.sentences["id"], corpus.sentences["doc_id"], strict=True))
-    assigned: dict[str, tuple[str, int]] = {}
-    for line, record in read_records(path, "split file"):
+    known_docs = set(doc_of_sentence.values())
+    assigned: dict[str, SplitRow] = {}
+    records, stopped = collect_records(path, "split file")
+    problems: list[DataError] = []
+    for line, record in records:
         split = record.get("split")
         if split not in SPLITS:
-            raise DataError(path, line, "split", f"unknown split {split!r}; allowed: {', '.join(SPLITS)}")
-        if record.get("doc_id") is not None:
-            doc = str(record["doc_id"])
-            if doc not in set(doc_of_sentence.values()):
-                raise DataError(path, line, "doc_id", f"document {doc!r} is not in the corpus")
-            key_field = "doc_id"
-        elif record.get("id") is not None:
-            sentence = str(record["id"])
-            if sentence not in doc_of_sentence:
-                raise DataError(path, line, "id", f"sentence {sentence!r} is not in the corpus")
-            doc, key_field = doc_of_sentence[sentence], "id"
-        else:
-            raise DataError(path, line, "doc_id", "each row needs a doc_id or an id column")
-        if doc in assigned and assigned[doc][0] != split:
-            first_split, first_line = assigned[doc]
-            raise DataError(
-                path,
-                line,
-                key_field,
-                f"document {doc!r} is split across {first_split} (line {first_line}) and {split}; "
-                "splits must keep each document whole",
+            problems.append(
+                DataError(path, line, "split", f"unknown split {split!r}; allowed: {', '.join(SPLITS)}")
             )
-        assigned.setdefault(doc, (split, line))
-    missing = sorted(set(doc_of_sentence.values()) - set(assigned))
-    if missing:
-        raise DataError(
-            path,
-            None,
-            "doc_id",
-            f"{len(missing)} document(s) of the corpus have no split, e.g. {missing[0]!r}",
+            continue
+        if record.get("doc_id") is not None:
+            key, doc = "doc_id", str(record["doc_id"])
+            if doc not in known_docs:
+                problems.append(DataError(path, line, key, f"document {doc!r} is not in the corpus"))
+                continue
+        elif record.get("id") is not None:
+            key, sentence = "id", str(record["id"])
+            if sentence not in doc_of_sentence:
+                problems.append(DataError(path, line, key, f"sentence {sentence!r} is not in the corpus"))
+                continue
+            doc = doc_of_sentence[sentence]
+        else:
+            problems.append(DataError(path, line, "doc_id", "each row needs a doc_id or an id column"))
+            continue
+        first = assigned.setdefault(doc, SplitRow(split, line, key))
+        if first.split != split:
+            problems.append(
+                DataError(
+                    path,
+                    line,
+                    key,
+                    f"document {doc!r} is split across {first.split} (line {first.line}) and {split}; "
+                    "splits must keep each document whole",
+                )
+            )
+    if stopped is not None:
+        problems.append(stopped)
+    missing = sorted(known_docs - set(assigned))
+    if missing and stopped is None:
+        shown = ", ".join(repr(doc) for doc in missing[:5]) + (", ..." if len(missing) > 5 else "")
+        problems.append(
+            DataError(
+                path, None, "doc_id", f"{len(missing)} document(s) of the corpus have no split: {shown}"
+            )
         )
+    return assigned, problems
+
+
+def read_split_file(path: str | Path, corpus: Corpus) -> dict[str, list[str]]:
+    """Read a user-provided split assignment (JSONL or CSV); see :func:`parse_split_file`.
+
+    Returns:
+        Split name to sorted document ids, for every name in :data:`SPLITS`.
+
+    Raises:
+        DataError: The first problem of the file.
+    """
+    doc_of_sentence = dict(zip(corpus.sentences["id"], corpus.sentences["doc_id"], strict=True))
+    assigned, problems = parse_split_file(path, doc_of_sentence)
+    if problems:
+        raise problems[0]
     splits: dict[str, list[str]] = {s: [] for s in SPLITS}
-    for doc, (split, _) in assigned.items():
-        splits[split].append(doc)
+    for doc, row in assigned.items():
+        splits[row.split].append(doc)
     return {name: sorted(docs) for name, docs in splits.items()}
 
 
