@@ -11,7 +11,8 @@ import pytest
 
 from src.config import PROJECT_ROOT
 from src.data import agreement, validate
-from src.data.corpus import read_records
+from src.data.corpus import read_annotated_corpus, read_records
+from src.data.schema import load_label_sets
 from src.report import format_table
 
 DATASHEET = PROJECT_ROOT / "data" / "DATASHEET.md"
@@ -75,10 +76,11 @@ def scorer() -> tuple[str, dict]:
     """The scorer's printed output and its figures, computed the way ``agreement score`` computes them."""
     if not SECOND_PASS.is_file():
         pytest.skip(f"{SECOND_PASS} does not exist")
-    sentences = [r for _, r in read_records(agreement.CORPUS / "sentences.jsonl")]
+    by_doc, _ = read_annotated_corpus(agreement.CORPUS)
+    sentences = [row for rows in by_doc.values() for row in rows]
     second = [r for _, r in read_records(SECOND_PASS, "second-pass file")]
     rows, figures = agreement.kappa_table(sentences, second)
-    table = format_table(rows, ["field", "sentences", "observed agreement", "Cohen's kappa"])
+    table = format_table(rows, agreement.HEADER)
     return table, figures
 
 
@@ -89,7 +91,10 @@ def test_kappa_table_appears_verbatim(datasheet: str, scorer: tuple[str, dict]) 
 
 def test_kappa_values_appear_as_the_scorer_prints_them(datasheet: str, scorer: tuple[str, dict]) -> None:
     _, figures = scorer
-    keys = ["primary_stance", "speaker_role", *(f"stance:{label}" for label in agreement.STANCE_LABELS)]
+    labels = load_label_sets()
+    keys = [f.name for f in labels if not f.multilabel]
+    keys += [f"{f.name}:{label}" for f in labels if f.multilabel for label in f.labels]
+    assert keys == [k for k in figures if k != "sentences"]
     for key in keys:
         # format_table prints floats with three decimals
         assert f"{figures[key]['kappa']:.3f}" in datasheet, key

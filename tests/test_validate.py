@@ -12,16 +12,8 @@ from pathlib import Path
 import pytest
 
 from src.config import PROJECT_ROOT
-from src.data.validate import (
-    GENRES,
-    HARD_TAGS,
-    LabelSets,
-    Report,
-    load_label_sets,
-    main,
-    render,
-    validate_corpus,
-)
+from src.data.schema import GENRES, HARD_TAGS, LabelSets, load_label_sets
+from src.data.validate import Report, main, render, validate_corpus
 from src.errors import ConfigError
 
 CORPUS = PROJECT_ROOT / "data" / "corpus"
@@ -200,20 +192,49 @@ def test_bad_label(corpus: Corpus, field: str, value: object, words: str) -> Non
 
 def test_labels_come_from_the_task_configs() -> None:
     labels = load_label_sets()
-    assert labels.stance == ("cooperative", "threat_framing", "human_rights_concern")
-    assert labels.primary_stance == (*labels.stance, "none")
-    assert "joint" in labels.speaker_role and len(labels.speaker_role) == 7
+    # In the order the task configs (by name) first name the fields: multitask, ..., stance_multilabel.
+    assert labels.names == ("primary_stance", "speaker_role", "stance")
+    assert labels["stance"].labels == ("cooperative", "threat_framing", "human_rights_concern")
+    assert labels["stance"].multilabel and not labels["primary_stance"].multilabel
+    assert labels["primary_stance"].labels == (*labels["stance"].labels, "none")
+    assert "joint" in labels["speaker_role"].labels and len(labels["speaker_role"].labels) == 7
+
+
+def _task_configs(root: Path, heads: dict[str, str]) -> Path:
+    """A config folder whose ``task/`` holds one task per entry (name -> head lines)."""
+    (root / "task").mkdir(parents=True)
+    for name, head in heads.items():
+        (root / "task" / f"{name}.yaml").write_text(f"name: {name}\nheads:\n{head}", encoding="utf-8")
+    return root
 
 
 def test_conflicting_task_configs_are_a_config_error(tmp_path: Path) -> None:
-    for name in ("a", "b"):
-        labels = ["x", "y"] if name == "a" else ["x", "z"]
-        (tmp_path / f"{name}.yaml").write_text(
-            f"name: {name}\nheads:\n  - name: h\n    field: speaker_role\n    labels: {labels}\n",
-            encoding="utf-8",
-        )
+    heads = {
+        name: f"  - name: h\n    field: speaker_role\n    labels: {labels}\n"
+        for name, labels in (("a", ["x", "y"]), ("b", ["x", "z"]))
+    }
     with pytest.raises(ConfigError, match="differ"):
-        load_label_sets(tmp_path)
+        load_label_sets(_task_configs(tmp_path, heads))
+
+
+def test_a_new_task_needs_only_its_yaml(corpus: Corpus, tmp_path: Path) -> None:
+    # A task on a new field: the validator requires the field, checks its labels and counts it.
+    tone = {"tone": "  - name: tone\n    field: tone\n    labels: [calm, heated]\n"}
+    labels = LabelSets(
+        load_label_sets().fields + load_label_sets(_task_configs(tmp_path / "conf", tone)).fields
+    )
+    for i, row in enumerate(corpus.sentences):
+        row["tone"] = "heated" if i % 2 else "calm"
+    corpus.sentences[4]["tone"] = "angry"
+    del corpus.sentences[5]["tone"]
+    report = corpus.validate(labels=labels)
+    assert found(report, "sentences.jsonl", 5, "tone", "unknown label 'angry'; allowed labels: calm, heated")
+    assert found(report, "sentences.jsonl", 6, "tone", "missing required field")
+    corpus.sentences[4]["tone"], corpus.sentences[5]["tone"] = "calm", "heated"
+    report = corpus.validate(labels=labels)
+    assert report.ok, report.problems
+    table = "#### Tone\n\n| tone | sentences | % |\n| --- | ---: | ---: |\n| calm | 13 | 50.0 |\n| heated | 13 | 50.0 |"
+    assert table in render(report, markdown=True)
 
 
 def test_duplicate_id(corpus: Corpus) -> None:
@@ -262,7 +283,11 @@ def test_doc_in_two_splits(corpus: Corpus, tmp_path: Path) -> None:
     ]
     split_file.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     assert found(
-        corpus.validate(split_file=split_file), "splits.jsonl", 3, "id", "in train (line 2) and in test"
+        corpus.validate(split_file=split_file),
+        "splits.jsonl",
+        3,
+        "id",
+        "split across train (line 2) and test",
     )
 
 
@@ -277,8 +302,24 @@ def test_seed_document_outside_seed_test(corpus: Corpus, tmp_path: Path) -> None
 
 def test_clean_split_file_passes(corpus: Corpus, tmp_path: Path) -> None:
     split_file = tmp_path / "splits.csv"
-    split_file.write_text("doc_id,split\nseed-000,seed_test\nauth-z01,dev\n", encoding="utf-8")
+    # As a spreadsheet exports it: with a byte-order mark.
+    split_file.write_text("\ufeffdoc_id,split\nseed-000,seed_test\nauth-z01,dev\n", encoding="utf-8")
     assert corpus.validate(split_file=split_file).ok
+
+
+def test_every_split_file_problem_is_listed(corpus: Corpus, tmp_path: Path) -> None:
+    split_file = tmp_path / "splits.jsonl"
+    rows = [
+        {"doc_id": "seed-000", "split": "holdout"},
+        {"doc_id": "auth-z99", "split": "train"},
+        {"split": "dev"},
+    ]
+    split_file.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    report = corpus.validate(split_file=split_file)
+    assert found(report, "splits.jsonl", 1, "split", "unknown split 'holdout'")
+    assert found(report, "splits.jsonl", 2, "doc_id", "document 'auth-z99' is not in the corpus")
+    assert found(report, "splits.jsonl", 3, "doc_id", "each row needs a doc_id or an id")
+    assert found(report, "splits.jsonl", None, "doc_id", "2 document(s) of the corpus have no split")
 
 
 @pytest.mark.parametrize(
@@ -298,16 +339,22 @@ def test_bad_date(corpus: Corpus, date: object, words: str) -> None:
 def test_bad_document_fields(corpus: Corpus) -> None:
     corpus.documents[1].update(genre="blog", source="scraped", title="")
     del corpus.documents[1]["publisher"]
-    corpus.documents[1]["author"] = "Lena Ortiga"
     report = corpus.validate()
     for field, words in [
         ("genre", "unknown genre 'blog'"),
         ("source", "unknown source"),
         ("title", "non-empty"),
-        ("publisher", "missing field"),
-        ("author", "unknown field"),
+        ("publisher", "missing required field"),
     ]:
         assert found(report, "documents.jsonl", 2, field, words), field
+
+
+def test_documents_may_carry_further_fields_and_the_format_suite_source(corpus: Corpus) -> None:
+    corpus.documents[1].update(source="format_suite", format="press_release", author="Lena Ortiga")
+    report = corpus.validate()
+    assert report.ok, report.problems
+    assert report.counts["source_documents"] == {"seed": 1, "format_suite": 1}
+    assert "| format_suite | 1 | 4 | 15.4 |" in render(report, markdown=True)
 
 
 def test_unknown_hard_tag(corpus: Corpus) -> None:
@@ -322,9 +369,30 @@ def test_sentence_schema(corpus: Corpus) -> None:
     corpus.sentences[7]["speaker_mention"] = ""
     report = corpus.validate()
     assert found(report, "sentences.jsonl", 5, "sent_idx", "expected an integer")
-    assert found(report, "sentences.jsonl", 6, "speaker", "missing field")
+    assert found(report, "sentences.jsonl", 6, "speaker", "missing required field")
     assert found(report, "sentences.jsonl", 7, "confidence", "unknown field")
     assert found(report, "sentences.jsonl", 8, "speaker_mention", "expected null or a non-empty string")
+
+
+def test_type_errors_are_one_line_each(corpus: Corpus) -> None:
+    corpus.sentences[4].update(sent_idx="4", stance="cooperative", speaker=7, hard=["irony", 3])
+    report = corpus.validate()
+    messages = [str(p) for p in report.problems if p.line == 5]
+    assert messages == [
+        f"{corpus.sentences_path}:5: sent_idx: expected an integer >= 0, got '4'",
+        f"{corpus.sentences_path}:5: stance: expected a list of labels (strings), got 'cooperative'",
+        f"{corpus.sentences_path}:5: speaker: expected a non-empty string, got 7",
+        f"{corpus.sentences_path}:5: hard: expected a list of tags (strings), got ['irony', 3]",
+    ]
+
+
+def test_a_file_with_a_byte_order_mark_is_read(corpus: Corpus) -> None:
+    corpus.write()
+    for path in (corpus.sentences_path, corpus.documents_path):
+        path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    report = validate_corpus(corpus.sentences_path, corpus.documents_path, corpus.raw)
+    assert report.ok, report.problems
+    assert report.counts["totals"]["sentences"] == N_SEED + len(AUTHORED_SENTENCES)
 
 
 def test_id_rule_is_a_switchable_check(corpus: Corpus) -> None:
@@ -402,6 +470,7 @@ def test_tables_and_targets(corpus: Corpus) -> None:
     text, markdown = render(report), render(report, markdown=True)
     assert "Balance targets" in text and "FAIL" in text  # a 26-sentence corpus misses the size targets
     assert "| primary_stance | sentences | % |" in markdown
+    assert "Primary stance\nprimary_stance        sentences  %\n--------------------  ---------  ----" in text
     targets = {t.name: t for t in report.targets}
     assert not targets["authored sentences"].passed
     assert targets["speaker_role narrator"].passed
@@ -438,7 +507,7 @@ def test_cli_says_when_the_merged_corpus_is_missing(
 def test_codebook_names_every_label_tag_and_genre() -> None:
     codebook = (PROJECT_ROOT / "data" / "CODEBOOK.md").read_text(encoding="utf-8")
     labels: LabelSets = load_label_sets()
-    for name in (*labels.primary_stance, *labels.speaker_role, *HARD_TAGS, *GENRES):
+    for name in (*(label for f in labels for label in f.labels), *HARD_TAGS, *GENRES):
         assert f"`{name}`" in codebook, name
 
 

@@ -18,14 +18,15 @@ from typing import Any
 import numpy as np
 
 from src.config import PROJECT_ROOT
-from src.data.corpus import read_records
+from src.data.corpus import read_annotated_corpus, read_records
+from src.data.schema import LabelSets, load_label_sets
 from src.report import format_table
 
 CORPUS = PROJECT_ROOT / "data" / "corpus"
 AGREEMENT_DIR = CORPUS / "agreement"
 SAMPLE_SEED = 2022
 SAMPLE_SHARE = 0.10
-STANCE_LABELS = ("cooperative", "threat_framing", "human_rights_concern")
+HEADER = ["field", "sentences", "observed agreement", "Cohen's kappa"]
 
 
 def draw_sample(
@@ -53,38 +54,41 @@ def draw_sample(
 
 
 def kappa_table(
-    first: list[dict[str, Any]], second: list[dict[str, Any]]
+    first: list[dict[str, Any]], second: list[dict[str, Any]], labels: LabelSets | None = None
 ) -> tuple[list[list[Any]], dict[str, Any]]:
-    """Agreement figures of two annotation passes over the same sentences."""
+    """Agreement figures of two annotation passes over the same sentences.
+
+    Args:
+        first: The corpus's sentence records.
+        second: The second pass's records (``id`` and the label fields it annotated).
+        labels: The label fields to compare; ``None`` reads them from the task configs. Single-label fields get
+            Cohen's kappa (figures keyed by the field); multi-label fields one kappa per label, of "the list
+            contains this label" (keyed ``field:label``). Fields the second pass lacks are left out.
+
+    Returns:
+        Table rows (``HEADER``) and the figures by key, with ``sentences``, the number of sentences compared.
+    """
     from sklearn.metrics import cohen_kappa_score
 
+    labels = labels or load_label_sets()
     by_id = {row["id"]: row for row in first}
     pairs = [(by_id[row["id"]], row) for row in second if row["id"] in by_id]
+    fields = [f for f in labels if pairs and all(f.name in p[1] for p in pairs)]
     rows, figures = [], {"sentences": len(pairs)}
-    for field in ("primary_stance", "speaker_role"):
-        a, b = [p[0][field] for p in pairs], [p[1][field] for p in pairs]
+    for entry in (f for f in fields if not f.multilabel):
+        a, b = [p[0][entry.name] for p in pairs], [p[1][entry.name] for p in pairs]
         kappa, observed = cohen_kappa_score(a, b), float(np.mean([x == y for x, y in zip(a, b, strict=True)]))
-        figures[field] = {
-            "kappa": kappa,
-            "agreement": observed,
-            "disagreements": Counter(f"{x} -> {y}" for x, y in zip(a, b, strict=True) if x != y).most_common(
-                8
-            ),
-        }
-        rows.append([field, len(a), observed, kappa])
-    for label in STANCE_LABELS:
-        a = [label in p[0]["stance"] for p in pairs]
-        b = [label in p[1]["stance"] for p in pairs]
-        kappa = cohen_kappa_score(a, b)
-        figures[f"stance:{label}"] = {"kappa": kappa}
-        rows.append(
-            [
-                f"stance has {label}",
-                len(a),
-                float(np.mean([x == y for x, y in zip(a, b, strict=True)])),
-                kappa,
-            ]
-        )
+        disagreements = Counter(f"{x} -> {y}" for x, y in zip(a, b, strict=True) if x != y).most_common(8)
+        figures[entry.name] = {"kappa": kappa, "agreement": observed, "disagreements": disagreements}
+        rows.append([entry.name, len(a), observed, kappa])
+    for entry in (f for f in fields if f.multilabel):
+        for label in entry.labels:
+            a = [label in p[0][entry.name] for p in pairs]
+            b = [label in p[1][entry.name] for p in pairs]
+            kappa = cohen_kappa_score(a, b)
+            figures[f"{entry.name}:{label}"] = {"kappa": kappa}
+            observed = float(np.mean([x == y for x, y in zip(a, b, strict=True)]))
+            rows.append([f"{entry.name} has {label}", len(a), observed, kappa])
     same_speaker = [_norm(p[0]["speaker"]) == _norm(p[1]["speaker"]) for p in pairs]
     rows.append(["speaker (name, exact)", len(pairs), float(np.mean(same_speaker)), None])
     return rows, figures
@@ -100,8 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=("sample", "score"))
     parser.add_argument("--second", type=Path, default=AGREEMENT_DIR / "second_pass.jsonl")
     args = parser.parse_args(argv)
-    sentences = [r for _, r in read_records(CORPUS / "sentences.jsonl")]
-    documents = {r["doc_id"]: r for _, r in read_records(CORPUS / "documents.jsonl")}
+    by_doc, documents = read_annotated_corpus(CORPUS)
+    sentences = [row for rows in by_doc.values() for row in rows]
     if args.command == "sample":
         sample = draw_sample(sentences, documents)
         AGREEMENT_DIR.mkdir(parents=True, exist_ok=True)
@@ -114,11 +118,12 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"Agreement of the second pass ({args.second.name}) with the corpus labels, {figures['sentences']} sentences"
     )
-    print(format_table(rows, ["field", "sentences", "observed agreement", "Cohen's kappa"]))
-    for field in ("primary_stance", "speaker_role"):
-        print(f"\nmost frequent {field} disagreements (corpus -> second pass):")
-        for pair, count in figures[field]["disagreements"]:
-            print(f"  {count:3d}  {pair}")
+    print(format_table(rows, HEADER))
+    for field, figure in figures.items():
+        if isinstance(figure, dict) and "disagreements" in figure:
+            print(f"\nmost frequent {field} disagreements (corpus -> second pass):")
+            for pair, count in figure["disagreements"]:
+                print(f"  {count:3d}  {pair}")
     return 0
 
 
