@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from src.errors import DataError
 from src.labelling.ingest import ingest
 from src.speakers.attribution import (
     Attribution,
@@ -17,6 +18,8 @@ from src.speakers.attribution import (
     main,
     normalize_speaker,
 )
+from src.speakers.cues import HEADLINE_VERB_PATTERN, SPEECH_VERBS, VERB_PATTERN, speech_verb_spans
+from src.speakers.lexicon import DEFAULT_LEXICON, Lexicon, load_lexicon
 
 
 def speakers(sentences: list[str], **kwargs: object) -> list[tuple[str, str | None]]:
@@ -377,18 +380,61 @@ def test_evaluate_attribution_on_a_tiny_corpus(tmp_path: Path, capsys: pytest.Ca
 
 def test_fast_verb_search_finds_exactly_what_the_verb_pattern_finds():
     """The ASCII fast path and the regex are two routes to the same spans; they must not drift apart."""
-    from src.speakers.attribution import (
-        _HEADLINE_VERB_PATTERN,
-        _VERB_PATTERN,
-        SPEECH_VERBS,
-        _speech_verb_spans,
-    )
-
     corpus = Path(__file__).resolve().parents[1] / "data" / "corpus" / "sentences.jsonl"
     texts = [json.loads(line)["text"] for line in corpus.read_text(encoding="utf-8").splitlines()]
     texts += [
         f"x {verb}, y {verb.upper()} z-{verb} {verb}'s {verb}_ ({verb})" for verb in sorted(SPEECH_VERBS)
     ]
     for text in texts:
-        for heading, pattern in ((False, _VERB_PATTERN), (True, _HEADLINE_VERB_PATTERN)):
-            assert _speech_verb_spans(text, heading) == [m.span() for m in pattern.finditer(text)], text
+        for heading, pattern in ((False, VERB_PATTERN), (True, HEADLINE_VERB_PATTERN)):
+            assert speech_verb_spans(text, heading) == [m.span() for m in pattern.finditer(text)], text
+
+
+def test_the_shipped_lexicon_loads_once() -> None:
+    lexicon = load_lexicon()
+    assert isinstance(lexicon, Lexicon)
+    assert load_lexicon(DEFAULT_LEXICON) is lexicon  # cached per file
+    assert "said" in lexicon.speech_verbs and "minister" in lexicon.title_words
+    assert lexicon.countries["Tokyo"] == "Japan"
+    assert {"Ministry", "Monday", "The"} <= lexicon.not_name_words
+    assert lexicon.speech_verbs is SPEECH_VERBS  # the rules use the loaded words
+
+
+def _write_lexicon(path: Path, *, drop: str | None = None, extra: str = "") -> Path:
+    """The shipped lexicon without the key ``drop``, with ``extra`` lines appended."""
+    lines = DEFAULT_LEXICON.read_text(encoding="utf-8").splitlines()
+    if drop is not None:
+        start = next(i for i, line in enumerate(lines) if line.startswith(f"{drop}:"))
+        end = next(
+            (i for i in range(start + 1, len(lines)) if lines[i] and not lines[i][0].isspace()), len(lines)
+        )
+        lines = lines[:start] + lines[end:]
+    path.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("drop", "extra", "message"),
+    [
+        ("title_words", "", "title_words: missing"),
+        (None, "speech_verbs_typo: said\n", "speech_verbs_typo: unknown key"),
+        ("honorifics", "honorifics: {mr: Mr}\n", "honorifics: expected a space-separated string or a list"),
+        ("aliases", "aliases: [a, b]\n", "aliases: expected a mapping of strings to strings"),
+        (None, "weekdays: [Monday\n", "not valid YAML"),
+        ("countries", "countries: {US: United States, USA: Japan}\n", "countries: 'US' is inside 'USA'"),
+    ],
+)
+def test_a_malformed_lexicon_is_a_one_line_error_naming_file_and_key(
+    tmp_path: Path, drop: str | None, extra: str, message: str
+) -> None:
+    path = _write_lexicon(tmp_path / "lexicon.yaml", drop=drop, extra=extra)
+    with pytest.raises(DataError) as caught:
+        load_lexicon(path)
+    error = str(caught.value)
+    assert "\n" not in error and str(path) in error and message in error, error
+
+
+def test_a_missing_lexicon_is_a_one_line_error(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="cannot read the lexicon") as caught:
+        load_lexicon(tmp_path / "nowhere.yaml")
+    assert "\n" not in str(caught.value) and "nowhere.yaml" in str(caught.value)

@@ -1,0 +1,441 @@
+"""Cues that name a sentence's source, and where: speech verbs and the patterns around them.
+
+:func:`find_source` locates the phrase that names who speaks in one sentence (quotations masked out, see
+:mod:`src.speakers.quotes`), in order of precedence: "according to X" (the outer source of a nested report); "X was
+cited (by Y) as saying"; a subject followed by a speech verb ("X said", "X has repeatedly warned", "X, a
+researcher, told"), the first one in the sentence winning so that "X said Y had told him" goes to X; the inversion
+after a quotation ('"...," said X'); "what X called"; and a main subject before a reporting participle ("X hit back,
+accusing ..."). :func:`official_subject` adds, for official documents, a sentence-initial group or party. Turning
+the phrase into a canonical speaker is :mod:`src.speakers.mentions`' work.
+
+The vocabulary (verbs, adverbs, function words) comes from :mod:`src.speakers.lexicon`; the patterns built from it
+are compiled once, here.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from typing import NamedTuple
+
+from src.speakers.lexicon import load_lexicon, word_alternation
+from src.speakers.quotes import MASK, mask_quotes
+
+__all__ = [
+    "SPEECH_VERBS",
+    "HEADLINE_VERBS",
+    "VERB_PATTERN",
+    "HEADLINE_VERB_PATTERN",
+    "NAME_TOKEN",
+    "NAME_TOKEN_RE",
+    "RELATIVE_CUT",
+    "Found",
+    "speech_verb_spans",
+    "find_source",
+    "official_subject",
+    "COUNTRY_PATTERN",
+    "parties",
+    "last_pair_named",
+]
+
+_LEXICON = load_lexicon()
+
+# Verbs that report a statement; in a headline or cross-head only the "says"-type ones.
+SPEECH_VERBS = _LEXICON.speech_verbs
+HEADLINE_VERBS = _LEXICON.headline_verbs
+# A whole word (no letter, apostrophe or hyphen on either side) that is one of the verbs.
+VERB_PATTERN = re.compile(r"(?<![\w'’-])(?:" + word_alternation(SPEECH_VERBS) + r")(?![\w'’-])")
+HEADLINE_VERB_PATTERN = re.compile(r"(?<![\w'’-])(?:" + word_alternation(HEADLINE_VERBS) + r")(?![\w'’-])")
+_BETWEEN_SUBJECT_AND_VERB = _LEXICON.between_subject_and_verb
+_PASSIVE = _LEXICON.passive_before_verb
+_AMBIGUOUS_VERBS = _LEXICON.ambiguous_verbs
+# A verb right after one of these (lower-cased) is a noun, an adjective or an infinitive, not a report.
+_NOT_BEFORE_REPORT = _LEXICON.determiners | {"to", "be", "been"}
+_CLAUSE_WORDS_OR_RELATIVES = _LEXICON.clause_words | {"that", "which", "whose"}
+_FUNCTION_END = _LEXICON.function_end
+_PRONOUNS = _LEXICON.pronouns
+_NON_SUBJECT_START = _LEXICON.non_subject_start
+_INDEFINITE_OR_THE = _LEXICON.indefinite | {"the"}
+_TITLE_WORDS = _LEXICON.title_words
+_LY_NOUNS = _LEXICON.ly_nouns
+_LEADING_CONNECTIVES = re.compile(
+    r"^(?:(?:" + word_alternation(_LEXICON.leading_connectives) + r")\b,?\s+)+", re.IGNORECASE
+)
+
+# One word of a person's name: "Blinken", "O'Neill", "Tae-sik", "J.".
+NAME_TOKEN = r"(?:[A-Z][a-zA-Z'’]+(?:-[A-Za-z][a-zA-Z'’]*)*|[A-Z]\.)"
+NAME_TOKEN_RE = re.compile(NAME_TOKEN)
+# A relative or participle clause that ends a noun phrase ("diplomats who asked not to be named").
+RELATIVE_CUT = re.compile(r"\s+(?:that|which|who|whom|whose|on condition|speaking|because)\b.*$")
+
+_ASCII_LETTERS = string.ascii_letters
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
+_ACCORDING_TO = re.compile(r"\baccording to\s+([^,;:\x00]{2,160}?)(?=\s*[,;:.]\s|\s*[.;]?$|\s*\x00)")
+_BY_ENTITY = re.compile(rf"\bby\s+((?:the\s+)?{NAME_TOKEN}(?:\s+(?:of\s+|for\s+|and\s+)?{NAME_TOKEN})*)")
+_ACCORDING_TO_CUT = re.compile(r"\s+(?:that|which|who|whose|after|on|last|earlier|this)\b")
+_CITED = re.compile(r"\b(?:was|were)\s+(?:cited|quoted)\b")
+_BY_NEXT = re.compile(r"\s+by\b")
+_WHAT_CALLED = re.compile(
+    r"\bwhat\s+((?:the\s+)?[A-Za-z][\w'’.\-]*(?:\s+[A-Z][\w'’.\-]*){0,5})\s+"
+    r"(?:called|calls|described as|describes as|termed|terms|dubbed)\b"
+)
+# A report by participle after the main clause: "China's Foreign Ministry hit back, accusing London of ...".
+_PARTICIPLE = re.compile(r",\s+(?:" + word_alternation(_LEXICON.report_participles) + r")\b")
+# The main subject: words up to the first verb-like lower-case word (a past tense or a common irregular verb).
+# The first word may also be "on" or "in".
+_SUBJECT_WORD = r"[A-Z][\w'’.\-]*|the|of|and|for|" + word_alternation(_LEXICON.subject_nouns)
+_MAIN_SUBJECT = re.compile(
+    rf"((?:{_SUBJECT_WORD}|on|in)(?:\s+(?:{_SUBJECT_WORD})){{0,11}})\s+"
+    rf"(?:(?:{word_alternation(_LEXICON.adverbs_before_main_verb)})\s+)?"
+    rf"(?:[a-z]+ed|{word_alternation(_LEXICON.irregular_past_verbs)})\b"
+)
+
+
+def _either_case(word: str) -> str:
+    """A pattern for ``word`` with its first letter in either case ("[Ll]eaders")."""
+    return f"[{word[0].upper()}{word[0].lower()}]{re.escape(word[1:])}"
+
+
+# A sentence-initial group or party of an official document ("They", "Both sides", "The two leaders", "The EU"),
+# not the start of a longer noun phrase ("The leaders of ..."), before a lower-case verb.
+_OFFICIAL_SUBJECT = re.compile(
+    r"^((?:They|Both (?:"
+    + "|".join(map(_either_case, _LEXICON.official_group_nouns))
+    + r")|The (?:(?:"
+    + word_alternation(_LEXICON.group_numbers)
+    + r") )?(?:"
+    + "|".join(map(_either_case, _LEXICON.official_group_nouns))
+    + r")|"
+    + "|".join("The " + re.escape(party) for party in _LEXICON.official_parties)
+    + r"))(?!\s+(?:and|of|or)\b)(?=\s+(?:also\s+|further\s+|strongly\s+)?[a-z])"
+)
+_SUBORDINATE_CUT = re.compile(r"\s+(?:because|as|since|after|for fear)\b")
+_COUNTRY_CANONICAL = _LEXICON.countries
+# The longest country word that is not followed by a word character (the factored alternation tries longer
+# words first, as a longest-first list would).
+COUNTRY_PATTERN = re.compile(r"(?<![\w.])(" + word_alternation(_COUNTRY_CANONICAL) + r")(?![\w])")
+_UP_TO_PUNCTUATION = re.compile(r"[^,.;:\x00]+")
+# The end of an inverted mention ('"...," said X in a statement on Monday' -> X).
+_AFTER_INVERTED_MENTION = re.compile(
+    r"\s+(?:in a statement|in an interview|at a|on (?:"
+    + "|".join(_LEXICON.weekdays)
+    + r")|during|before|after|told|adding)\b.*$"
+)
+
+
+def _is_bare_name(segment: str) -> bool:
+    tokens = segment.split()
+    return 1 <= len(tokens) <= 5 and all(NAME_TOKEN_RE.fullmatch(t) for t in tokens)
+
+
+def _is_clause(segment: str) -> bool:
+    """An appositive or relative clause after a name ("a researcher at ...", "who spoke", "67", "explaining ...")."""
+    words = segment.split()
+    if not words:
+        return True
+    first = words[0]
+    return (
+        first[0].islower() or first[0].isdigit() or first.lower() in ("a", "an", "the", "its", "his", "her")
+    )
+
+
+def _letters_ending_at(text: str, end: int, low: int) -> int:
+    """Start of the run of ASCII letters that ends at offset ``end`` of ``text``, not before ``low``.
+
+    Equals ``end`` when no letter precedes it. (A regex such as ``[A-Za-z]+$`` finds the same word, but a search
+    for it tries every start position and is ten times slower.)
+    """
+    return low + len(text[low:end].rstrip(_ASCII_LETTERS))
+
+
+def _subject_before(masked: str, end: int) -> tuple[int, int] | None:
+    """Span of the subject noun phrase that ends just before offset ``end`` (the speech verb), or ``None``."""
+    before = masked[:end]
+    # Drop adverbs and auxiliaries between subject and verb. ``before[:stop]`` never ends in whitespace.
+    stop = len(before.rstrip())
+    while True:
+        word_start = _letters_ending_at(before, stop, max(0, stop - 40))
+        word = before[word_start:stop]
+        if not word or (word.lower() not in _BETWEEN_SUBJECT_AND_VERB and not _is_adverb(word)):
+            break
+        stop = len(before[:word_start].rstrip())
+    text = before[:stop]
+    # The last word before any trailing commas ("Kenta Oshiro, a researcher," -> "researcher"); without a
+    # trailing comma it is the word that ended the loop above.
+    last_word = word
+    if text.endswith(","):
+        word_end = len(text)
+        while word_end and (text[word_end - 1] == "," or text[word_end - 1].isspace()):
+            word_end -= 1
+        last_word = text[_letters_ending_at(text, word_end, max(0, len(text) - 40)) : word_end]
+    if not last_word or last_word in _PASSIVE:
+        return None
+    start = text.rfind(MASK) + 1
+    trailing_comma = text.endswith(",")  # (``text`` has no trailing whitespace)
+    body = text[start:].rstrip(",")
+    # Comma-separated segments of the body, stripped, with their offsets in ``masked``.
+    segments: list[tuple[int, str]] = []
+    offset = start
+    for part in body.split(","):
+        stripped = part.strip()
+        if stripped:
+            segments.append((offset + len(part) - len(part.lstrip()), stripped))
+        offset += len(part) + 1
+    if not segments:
+        return None
+    if trailing_comma and len(segments) >= 2:
+        (a_start, a), (b_start, b) = segments[-2], segments[-1]
+        lead = _LEADING_CONNECTIVES.match(a)
+        if lead:
+            a_start, a = a_start + lead.end(), a[lead.end() :]
+        if _is_bare_name(b) and not _is_bare_name(a) and not _is_intro(a):
+            chosen = (a_start, b_start + len(b))  # "Japan's ambassador, Hideo Kuroiwa, told"
+        elif _is_clause(b) or (_is_bare_name(a) and not _is_bare_name(b)):
+            chosen = (a_start, a_start + len(a))  # "Kenta Oshiro, a researcher in Naha, said"
+        else:
+            chosen = (b_start, b_start + len(b))
+    else:
+        s, p = segments[-1]
+        chosen = (s, s + len(p))
+    s, e = chosen
+    phrase = masked[s:e]
+    lead = _LEADING_CONNECTIVES.match(phrase)
+    if lead:
+        s += lead.end()
+        phrase = masked[s:e]
+    words = phrase.split()
+    if not words or len(words) > 14 or MASK in phrase:
+        return None
+    if words[0].lower() in _NON_SUBJECT_START or words[-1].endswith(("'s", "’s")):
+        return None
+    for left, right in zip(words, words[1:], strict=False):
+        # "an event Beijing [described]", "the autonomy it [pledged]": a relative clause without "that".
+        if left.endswith(","):
+            continue  # an appositive boundary: "a spokeswoman, Qiao Meilan"
+        if right in ("it", "he", "she", "they", "we", "I") or (
+            left.islower()
+            and right[:1].isupper()
+            and left not in _TITLE_WORDS
+            and left not in _FUNCTION_END
+            and not left.endswith(("'s", "’s", "s'"))
+        ):
+            return None
+    if "who" in words[1:]:
+        # "A Hong Kong publisher who asked not to be named ... said": keep the noun phrase and its relative clause
+        # up to a subordinate clause, as annotators do.
+        cut = _SUBORDINATE_CUT.search(phrase)
+        if cut:
+            e = s + cut.start()
+            phrase = masked[s:e]
+        return (s, e) if words[0].lower() in _INDEFINITE_OR_THE or words[0][0].isupper() else None
+    if not _CLAUSE_WORDS_OR_RELATIVES.isdisjoint(words[1:]):
+        return None  # a clause, not a noun phrase ("a deal that survivors' groups say", "It was ...")
+    if words[-1].lower() in _FUNCTION_END:
+        return None  # "The Chinese side presented its achievements and [stated]": a second verb
+    if not (words[0][0].isupper() or words[0] in _PRONOUNS or words[0].islower()):
+        return None
+    return s, e
+
+
+def _is_adverb(word: str) -> bool:
+    """A lower-case "-ly" adverb between subject and verb ("China solemnly declares")."""
+    return word.islower() and word.endswith("ly") and word not in _LY_NOUNS
+
+
+def _is_intro(segment: str) -> bool:
+    first = segment.split()[0] if segment.split() else ""
+    return first.lower() in _NON_SUBJECT_START or first.lower() in ("asked", "speaking", "earlier", "later")
+
+
+def _object_after(text: str, start: int) -> tuple[int, int] | None:
+    """Span of the noun phrase after an inverted verb ('"...," said X, a researcher' -> X)."""
+    rest = text[start:]
+    lead = len(rest) - len(rest.lstrip())
+    match = _UP_TO_PUNCTUATION.match(rest, lead)
+    if match is None:
+        return None
+    phrase = RELATIVE_CUT.sub("", match.group(0)).rstrip()
+    phrase = _AFTER_INVERTED_MENTION.sub("", phrase)
+    if not phrase or len(phrase.split()) > 12:
+        return None
+    s = start + lead
+    return s, s + len(phrase)
+
+
+class Found(NamedTuple):
+    """A source phrase found in a sentence (a named tuple: cheaper to build than a frozen dataclass)."""
+
+    start: int
+    end: int
+    method: str
+
+
+# For speech_verb_spans: ASCII characters that may not border a verb (all but [A-Za-z0-9_'-], the ASCII part of
+# the patterns' [\w'’-]) become spaces.
+_ASCII_VERB_CHARS = (string.ascii_letters + string.digits + "_'-").encode()
+_ASCII_NON_VERB_TO_SPACE = bytes(c if c in _ASCII_VERB_CHARS else ord(" ") for c in range(256))
+_SPEECH_VERB_BYTES = frozenset(verb.encode() for verb in SPEECH_VERBS)
+_HEADLINE_VERB_BYTES = frozenset(verb.encode() for verb in HEADLINE_VERBS)
+
+
+def speech_verb_spans(masked: str, heading: bool) -> list[tuple[int, int]]:
+    """Spans of the speech verbs in ``masked``, in order: the matches of ``VERB_PATTERN``
+    (``HEADLINE_VERB_PATTERN`` in a heading).
+
+    ASCII text (nearly every sentence) is searched without the regex, about twice as fast: once every character
+    that may not border a verb is a space, the verbs are exactly the space-separated words in the verb list.
+    """
+    if not masked.isascii():
+        return [
+            match.span() for match in (HEADLINE_VERB_PATTERN if heading else VERB_PATTERN).finditer(masked)
+        ]
+    words = masked.encode().translate(_ASCII_NON_VERB_TO_SPACE)
+    present = (_HEADLINE_VERB_BYTES if heading else _SPEECH_VERB_BYTES).intersection(words.split())
+    if not present:
+        return []
+    padded = b" " + words + b" "
+    spans = []
+    for verb in present:
+        key = b" " + verb + b" "
+        at = padded.find(key)
+        while at >= 0:
+            spans.append((at, at + len(verb)))  # ``at`` in ``padded`` is the verb's offset in ``masked``
+            at = padded.find(key, at + len(verb) + 1)
+    spans.sort()
+    return spans
+
+
+def find_source(text: str, *, heading: bool, closes_unopened: bool) -> Found | None:
+    """Locate the phrase naming the sentence's source (see the module docstring for the precedence).
+
+    In a headline or cross-head only "says"-type verbs count: "Tokyo protests Seoul court's ruling" reports an
+    action, "Rights group says ..." a statement. ``closes_unopened`` is the sentence's second
+    :func:`quote_balance` flag (it starts inside a quotation).
+    """
+    masked = mask_quotes(text, closes_unopened)
+    # Each regex below runs only when the literal words it requires are present: most sentences have none.
+    match = _ACCORDING_TO.search(masked) if "according to" in masked else None
+    if match:
+        s, e = match.span(1)
+        phrase = masked[s:e]
+        by = _BY_ENTITY.search(phrase)
+        if by and by.group(1).split()[-1][0].isupper():  # "a report released by Open Witness Asia"
+            return Found(s + by.start(1), s + by.end(1), "according_to")
+        cut = _ACCORDING_TO_CUT.search(phrase)
+        if cut:
+            e = s + cut.start()
+        return Found(s, e, "according_to")
+    cited = _CITED.search(masked) if "cited" in masked or "quoted" in masked else None
+    if cited:  # "Blinken was cited by Kyodo as saying": the subject before "was"
+        head = masked[: cited.start()].rstrip()
+        start = max(head.rfind(",") + 1, head.rfind(MASK) + 1)
+        lead = _LEADING_CONNECTIVES.match(head[start:].lstrip())
+        s = start + len(head[start:]) - len(head[start:].lstrip()) + (lead.end() if lead else 0)
+        if s < len(head):
+            return Found(s, len(head), "cited_as_saying")
+    for verb_start, verb_end in speech_verb_spans(masked, heading):
+        # The words in the 40 characters before the verb.
+        before = _WORD.findall(masked, max(0, verb_start - 40), verb_start)
+        previous_word = before[-1] if before else ""
+        if previous_word.lower() in _NOT_BEFORE_REPORT:
+            continue  # "the estimated 80,000", "to describe", "been described": not a report
+        verb = masked[verb_start:verb_end]
+        if verb in _AMBIGUOUS_VERBS and verb.endswith("s"):
+            after_noun = previous_word[:1].islower() and previous_word not in _PRONOUNS
+            if (
+                after_noun
+                and not _is_adverb(previous_word)
+                and previous_word not in _BETWEEN_SUBJECT_AND_VERB
+            ):
+                continue  # "member states", "broken promises": a plural noun
+        if _BY_NEXT.match(masked, verb_end):
+            continue  # "a demand now shared by ...": a passive participle
+        prefix = masked[:verb_start]
+        if not prefix.replace(MASK, "").strip(" ,;:—–-"):
+            span = _object_after(masked, verb_end)  # '"...," said X'
+            if span:
+                return Found(span[0], span[1], "quote_inversion")
+            continue
+        span = _subject_before(masked, verb_start)
+        if span is not None:
+            method = "quote_inversion" if MASK in prefix else "subject_verb"
+            return Found(span[0], span[1], method)
+    called = _WHAT_CALLED.search(masked) if "what" in masked else None
+    if called:
+        return Found(called.start(1), called.end(1), "what_x_called")
+    if not heading and _PARTICIPLE.search(masked):
+        subject = _MAIN_SUBJECT.match(masked)
+        if subject and _valid_subject(subject.group(1)):
+            return Found(subject.start(1), subject.end(1), "participle")
+    return None
+
+
+def _valid_subject(phrase: str) -> bool:
+    """A plausible subject noun phrase for the participle rule (short, starting like a noun phrase)."""
+    words = phrase.split()
+    return 1 <= len(words) <= 12 and words[0].lower() not in _NON_SUBJECT_START and MASK not in phrase
+
+
+def official_subject(text: str) -> Found | None:
+    """In an official document, a sentence-initial group or party ("They", "The leaders", "The EU") is its
+    source even with a verb that is not a speech verb ("The leaders remained concerned ...")."""
+    match = _OFFICIAL_SUBJECT.match(text)
+    return Found(match.start(1), match.end(1), "official_subject") if match else None
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Countries named together ("the United States and Japan"): the parties that a group reference stands for
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def parties(text: str) -> str | None:
+    """ "the United States and Japan" -> "United States and Japan" (countries only)."""
+    found = [_COUNTRY_CANONICAL[m.group(1)] for m in COUNTRY_PATTERN.finditer(text)]
+    found = list(dict.fromkeys(found))
+    if len(found) < 2:
+        return None
+    return " and ".join(found) if len(found) == 2 else ", ".join(found[:-1]) + " and " + found[-1]
+
+
+# Two capitalized phrases joined by "and" ("the United States and Japan"). The first phrase is matched without
+# a leading "the": such a match would end at the same place as the one starting at the capital after "the", and
+# parties finds the same countries in both, while a pattern starting with a capital is scanned twice as fast.
+_CONJOINED_NAMES = re.compile(
+    r"([A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,3})\s+and\s+"
+    r"((?:the\s+)?[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,3})"
+)
+# Country words as bare substrings, without the word boundaries of COUNTRY_PATTERN.
+_COUNTRY_SUBSTRING = re.compile(
+    "|".join(re.escape(k) for k in sorted(_COUNTRY_CANONICAL, key=len, reverse=True))
+)
+
+
+def _names_two_countries(text: str) -> bool:
+    """Whether words of two different countries occur in ``text``, as substrings anywhere.
+
+    A cheap test implied by :func:`parties` finding a pair in any part of ``text`` (each country it matches is
+    such a substring). Every position where a country word starts is visited; the words starting at one position
+    are inside one another, so they name the same country (the lexicon loader checks this).
+    """
+    first = None
+    match = _COUNTRY_SUBSTRING.search(text)
+    while match:
+        country = _COUNTRY_CANONICAL[match.group()]
+        if first is None:
+            first = country
+        elif country != first:
+            return True
+        match = _COUNTRY_SUBSTRING.search(text, match.start() + 1)
+    return False
+
+
+def last_pair_named(text: str) -> str | None:
+    """The last two or more countries named together in a sentence ("the United States and Japan"), if any."""
+    if " and " not in text or not _names_two_countries(text):
+        return None  # no pair of countries can be named here: skip the (slow) pair regex
+    last = None
+    for match in _CONJOINED_NAMES.finditer(text):
+        pair = parties(match.group(0))
+        if pair:
+            last = pair
+    return last
