@@ -282,6 +282,25 @@ def test_canonical_names_within_a_document() -> None:
     ]
 
 
+def test_a_description_before_a_name_is_part_of_the_mention() -> None:
+    # Newswriting's "false title": lower-case words without an article before a name describe the person.
+    got = speakers(
+        [
+            "Headline",
+            "In Busan, rice farmer Jane Smith said prices had doubled.",
+            '"We cannot wait," she said.',
+            "Human rights lawyer John Doe told reporters the trial was closed.",
+            "It was an event Beijing described as routine.",
+        ]
+    )
+    assert got[1:] == [
+        ("Jane Smith", "rice farmer Jane Smith"),
+        ("Jane Smith", "she"),
+        ("John Doe", "Human rights lawyer John Doe"),
+        ("narrator", None),  # after an article, a relative clause without "that"
+    ]
+
+
 def test_headlines_only_count_says_verbs() -> None:
     got = speakers(["Tokyo protests Seoul court's ruling", "Body."])
     assert got[0] == ("narrator", None)

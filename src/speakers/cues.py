@@ -1,15 +1,22 @@
 """Cues that name a sentence's source, and where: speech verbs and the patterns around them.
 
 :func:`find_source` locates the phrase that names who speaks in one sentence (quotations masked out, see
-:mod:`src.speakers.quotes`), in order of precedence: "according to X" (the outer source of a nested report); "X was
-cited (by Y) as saying"; a subject followed by a speech verb ("X said", "X has repeatedly warned", "X, a
-researcher, told"), the first one in the sentence winning so that "X said Y had told him" goes to X; the inversion
-after a quotation ('"...," said X'); "what X called"; and a main subject before a reporting participle ("X hit back,
-accusing ..."). :func:`official_subject` adds, for official documents, a sentence-initial group or party. Turning
-the phrase into a canonical speaker is :mod:`src.speakers.mentions`' work.
+:mod:`src.speakers.quotes`), in order of precedence:
 
-The vocabulary (verbs, adverbs, function words) comes from :mod:`src.speakers.lexicon`; the patterns built from it
-are compiled once, here.
+1. "according to X" (the outer source of a nested report);
+2. "X was cited (by Y) as saying";
+3. a subject followed by a speech verb ("X said", "X has repeatedly warned", "X, a researcher, told"), the first
+   one in the sentence winning so that "X said Y had told him" goes to X; the inversion after a quotation
+   ('"...," said X');
+4. "what X called";
+5. a main subject before a reporting participle ("X hit back, accusing ...").
+
+:func:`official_subject` adds, for official documents, a sentence-initial group or party. Turning the phrase into
+a canonical speaker is the work of :mod:`src.speakers.mentions`; this module also finds the countries a sentence
+names together (:func:`last_pair_named`), the parties that a later group reference ("the two sides") stands for.
+
+The vocabulary (verbs, adverbs, function words) comes from :mod:`src.speakers.lexicon`; the patterns built from
+it are compiled once, here.
 """
 
 from __future__ import annotations
@@ -57,12 +64,22 @@ _PRONOUNS = _LEXICON.pronouns
 _NON_SUBJECT_START = _LEXICON.non_subject_start
 _INDEFINITE_OR_THE = _LEXICON.indefinite | {"the"}
 _TITLE_WORDS = _LEXICON.title_words
+_NOT_NAME_WORDS = _LEXICON.not_name_words
+# Words that cannot be part of a false title ("rice farmer Jane Smith"): with one, the lower-case words before a
+# name are a clause or a noun phrase of their own.
+_NOT_IN_FALSE_TITLE = (
+    _LEXICON.determiners
+    | _LEXICON.indefinite
+    | _LEXICON.function_end
+    | _CLAUSE_WORDS_OR_RELATIVES
+    | _PRONOUNS
+)
 _LY_NOUNS = _LEXICON.ly_nouns
 _LEADING_CONNECTIVES = re.compile(
     r"^(?:(?:" + word_alternation(_LEXICON.leading_connectives) + r")\b,?\s+)+", re.IGNORECASE
 )
 
-# One word of a person's name: "Blinken", "O'Neill", "Tae-sik", "J.".
+# One word of a person's name: "Blinken", "O'Neill", "Jae-in", "J.".
 NAME_TOKEN = r"(?:[A-Z][a-zA-Z'’]+(?:-[A-Za-z][a-zA-Z'’]*)*|[A-Z]\.)"
 NAME_TOKEN_RE = re.compile(NAME_TOKEN)
 # A relative or participle clause that ends a noun phrase ("diplomats who asked not to be named").
@@ -160,7 +177,7 @@ def _subject_before(masked: str, end: int) -> tuple[int, int] | None:
             break
         stop = len(before[:word_start].rstrip())
     text = before[:stop]
-    # The last word before any trailing commas ("Kenta Oshiro, a researcher," -> "researcher"); without a
+    # The last word before any trailing commas ("Jane Smith, a researcher," -> "researcher"); without a
     # trailing comma it is the word that ended the loop above.
     last_word = word
     if text.endswith(","):
@@ -189,9 +206,9 @@ def _subject_before(masked: str, end: int) -> tuple[int, int] | None:
         if lead:
             a_start, a = a_start + lead.end(), a[lead.end() :]
         if _is_bare_name(b) and not _is_bare_name(a) and not _is_intro(a):
-            chosen = (a_start, b_start + len(b))  # "Japan's ambassador, Hideo Kuroiwa, told"
+            chosen = (a_start, b_start + len(b))  # "Japan's ambassador, Kazuyuki Yamazaki, told"
         elif _is_clause(b) or (_is_bare_name(a) and not _is_bare_name(b)):
-            chosen = (a_start, a_start + len(a))  # "Kenta Oshiro, a researcher in Naha, said"
+            chosen = (a_start, a_start + len(a))  # "Jane Smith, a researcher in Seoul, said"
         else:
             chosen = (b_start, b_start + len(b))
     else:
@@ -210,8 +227,10 @@ def _subject_before(masked: str, end: int) -> tuple[int, int] | None:
         return None
     for left, right in zip(words, words[1:], strict=False):
         # "an event Beijing [described]", "the autonomy it [pledged]": a relative clause without "that".
+        if left.islower() and right[:1].isupper() and _is_false_title(words, not masked[:s].strip()):
+            break  # "rice farmer Jane Smith [said]": a description before a name, not a clause
         if left.endswith(","):
-            continue  # an appositive boundary: "a spokeswoman, Qiao Meilan"
+            continue  # an appositive boundary: "a spokeswoman, Mao Ning"
         if right in ("it", "he", "she", "they", "we", "I") or (
             left.islower()
             and right[:1].isupper()
@@ -221,7 +240,7 @@ def _subject_before(masked: str, end: int) -> tuple[int, int] | None:
         ):
             return None
     if "who" in words[1:]:
-        # "A Hong Kong publisher who asked not to be named ... said": keep the noun phrase and its relative clause
+        # "A diplomat who asked not to be named ... said": keep the noun phrase and its relative clause
         # up to a subordinate clause, as annotators do.
         cut = _SUBORDINATE_CUT.search(phrase)
         if cut:
@@ -235,6 +254,29 @@ def _subject_before(masked: str, end: int) -> tuple[int, int] | None:
     if not (words[0][0].isupper() or words[0] in _PRONOUNS or words[0].islower()):
         return None
     return s, e
+
+
+def _is_false_title(words: list[str], sentence_start: bool) -> bool:
+    """Whether lower-case words describe the name after them, as newswriting's "false titles" do ("rice farmer
+    Jane Smith", "Human rights lawyer Jane Smith" at the start of a sentence): no determiner, function word or
+    clause word among them, then a name of two or three words. (After a determiner, lower-case words before a
+    capitalized one are a relative clause without "that": "an event Beijing [described]".)"""
+    lower = 0
+    while lower < len(words) and (
+        words[lower].islower() or (lower == 0 and sentence_start and words[0][1:].islower())
+    ):
+        if words[lower].lower() in _NOT_IN_FALSE_TITLE:
+            return False
+        lower += 1
+    name = words[lower:]
+    return (
+        lower > 0
+        and 2 <= len(name) <= 3
+        and all(
+            NAME_TOKEN_RE.fullmatch(w) and w not in _NOT_NAME_WORDS and w.lower() not in _TITLE_WORDS
+            for w in name
+        )
+    )
 
 
 def _is_adverb(word: str) -> bool:
@@ -319,7 +361,7 @@ def find_source(text: str, *, heading: bool, closes_unopened: bool) -> Found | N
         s, e = match.span(1)
         phrase = masked[s:e]
         by = _BY_ENTITY.search(phrase)
-        if by and by.group(1).split()[-1][0].isupper():  # "a report released by Open Witness Asia"
+        if by and by.group(1).split()[-1][0].isupper():  # "a report released by Human Rights Watch"
             return Found(s + by.start(1), s + by.end(1), "according_to")
         cut = _ACCORDING_TO_CUT.search(phrase)
         if cut:

@@ -5,9 +5,10 @@ file: speech verbs, titles, place and institution words, countries and their adj
 reads the file once (cached) into a :class:`Lexicon`; the modules build their regexes from it when imported.
 
 Each key of the file has one of three forms, fixed by the type of its :class:`Lexicon` field: a word set
-(``frozenset``) is a space-separated string or a list, a phrase list (``tuple``) a list or a space-separated string
-(order kept), a table (``Mapping``) a mapping of strings to strings. A missing or malformed file, a missing or
-unknown key or a value of the wrong form is a :class:`~src.errors.DataError` naming the file and the key.
+(``frozenset``) is a space-separated string or a list, a phrase list (``tuple``) a list or a space-separated
+string (order kept), a table (``Mapping``) a mapping of strings to strings. A missing or malformed file, a
+missing, unknown or empty key, or a value of the wrong form is a :class:`~src.errors.DataError` naming the file
+and the key.
 """
 
 from __future__ import annotations

@@ -207,14 +207,14 @@ class DocumentNames:
 
         A name is the end of a run of capitalized words ("US Defense Secretary Lloyd Austin" -> "Lloyd Austin");
         the words before it in the run, and up to four words before the run, are its titles ("Secretary of
-        State Daniel Whitcomb" -> {"secretary", "of", "state"}).
+        State Antony Blinken" -> {"secretary", "of", "state"}).
         """
         for run in _CAPITALIZED_RUN.finditer(text):
             if run.lastindex is None:
                 continue  # most runs are one word ("The", "Japan"), and a name has two or three
             tokens = run.group(0).split()
             if tokens[-1].endswith(("'s", "’s")):
-                # "Secretary of Defense Martin Hale's Meeting": the name is the part before "'s".
+                # "Secretary of Defense Lloyd Austin's Meeting": the name is the part before "'s".
                 tokens[-1] = tokens[-1][:-2]
             # The name is the longest tail of the run without a title, place or institution word; it needs two
             # words, so most runs ("The United States", "Foreign Minister") are rejected on their last two.
@@ -354,7 +354,7 @@ def person_tokens(phrase: str) -> list[str] | None:
 
 @lru_cache(maxsize=8192)
 def _may_be_in_name(word: str) -> bool:
-    """Whether a word is shaped like a name token and is not a title ("Blinken", "O'Neill", "Tae-sik", "J.").
+    """Whether a word is shaped like a name token and is not a title ("Blinken", "O'Neill", "Jae-in", "J.").
 
     Cached: the same words recur in every document.
     """
@@ -520,7 +520,7 @@ def _resolve_single(phrase: str, doc: DocumentNames, *, conjunct: bool = False) 
         appositive = _TRAILING_OF_THE.sub("", appositive)
     named_of = _NAME_OF_BODY.match(appositive) if "of" in appositive else None
     if named_of and person_tokens(named_of.group(1)):
-        appositive = named_of.group(1)  # "Kwon Tae-sik of Open Witness Asia" -> "Kwon Tae-sik"
+        appositive = named_of.group(1)  # "Kenneth Roth of Human Rights Watch" -> "Kenneth Roth"
     person = person_tokens(appositive)
     if person and (len(person) > 1 or doc.knows_name(person[0])):
         return doc.full_name(" ".join(person))

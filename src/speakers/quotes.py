@@ -21,7 +21,7 @@ def mask_quotes(text: str, closes_unopened: bool) -> str:
     """``text`` with every quotation (marks included) replaced by :data:`MASK` characters, offsets preserved.
 
     A quotation left open at the end masks to the end; a sentence that starts inside a quotation (it closes one
-    it did not open: 'General assurances are not enough," said X', ``closes_unopened`` from
+    it did not open: 'the talks went well," said X', ``closes_unopened`` from
     :func:`quote_balance`) masks from its start.
 
     Args:
