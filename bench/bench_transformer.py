@@ -90,7 +90,7 @@ def run_ours(args: argparse.Namespace) -> dict[str, float]:
     started = time.perf_counter()
     model.fit(train, dev)
     seconds = time.perf_counter() - started
-    epochs = len(model.history_) or args.epochs
+    epochs = len(model.training_history()) or args.epochs
     f1 = dev_macro_f1(heads, dev.labels, model.predict(dev.texts))
     return {"n_train": len(train), "epochs": epochs, "fit_s": seconds, "dev_f1": f1}
 

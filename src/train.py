@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,20 +20,20 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 from src.config import CONFIG_DIR
-from src.data.context import CONTEXT_MODES
 from src.data.corpus import load_corpus, to_examples
 from src.data.splits import check_disjoint, make_splits, read_split_file, split_summary
-from src.errors import ConfigError, DiplostanceError
+from src.errors import ConfigError, DataError, DiplostanceError
 from src.evaluate import Evaluation, evaluate
+from src.labelling.records import per_sentence
 from src.models.base import Examples, StanceModel
 from src.report import run_summary
-from src.tasks import Task, task_from_config
+from src.tasks import Head, Task, task_from_config
 from src.tracking import (
-    append_runs_table,
+    FinishedRun,
+    RunLogger,
     atomic_write_json,
     atomic_write_jsonl,
     atomic_write_text,
-    log_to_mlflow,
     provenance,
     write_history,
 )
@@ -44,7 +45,7 @@ def prediction_rows(
     split: str, examples: Examples, model: StanceModel
 ) -> tuple[list[dict[str, Any]], dict[str, list[Any]]]:
     """Predict one split; returns the prediction-file rows and the predicted labels per head."""
-    labels, probabilities = model.per_sentence(model.predict_proba(examples.texts, examples.contexts), 6)
+    labels, probabilities = per_sentence(model, model.predict_proba(examples.texts, examples.contexts), 6)
     predicted = {h.name: [row[h.name] for row in labels] for h in model.heads}
     rows = [
         {
@@ -75,6 +76,26 @@ def _overrides() -> list[str]:
     return list(HydraConfig.get().overrides.task) if HydraConfig.initialized() else []
 
 
+def check_trainable(train: Examples, heads: Sequence[Head], path: str | Path) -> None:
+    """Every single-label head needs at least two classes among the training sentences.
+
+    Raises:
+        DataError: Naming the sentences file and the head's field, instead of a classifier's traceback.
+    """
+    for head in heads:
+        if head.multilabel or train.labels is None:
+            continue
+        classes = sorted(set(train.labels[head.name]))
+        if len(classes) < 2:
+            raise DataError(
+                path,
+                None,
+                head.field,
+                f"every sentence of the training split has the label {classes[0]!r}; "
+                "a classifier needs at least two classes to learn from",
+            )
+
+
 def train(cfg: DictConfig) -> dict[str, float]:
     """Load data, split, train, evaluate, save and record one run.
 
@@ -90,8 +111,11 @@ def train(cfg: DictConfig) -> dict[str, float]:
         raise DiplostanceError(f"{run_dir} already holds a finished run; runs are never overwritten")
     run_dir.mkdir(parents=True, exist_ok=True)
     task: Task = task_from_config(OmegaConf.to_container(cfg.task, resolve=True))  # type: ignore[arg-type]
-    if cfg.data.context not in CONTEXT_MODES:
-        raise ConfigError(f"data.context: {cfg.data.context!r} is not one of {', '.join(CONTEXT_MODES)}")
+    context = str(cfg.data.context)  # a ContextMode, checked when the config was composed
+    # Loggers are built up front (from their `_target_`), like the data and the model; they write at the end.
+    loggers: list[RunLogger] = [
+        hydra.utils.instantiate(node) for node in cfg.logger.values() if node is not None
+    ]
 
     # Data: validate everything before any artifact that looks like a result is written.
     corpus = load_corpus(cfg.data.sentences, task.heads, cfg.data.documents)
@@ -106,9 +130,8 @@ def train(cfg: DictConfig) -> dict[str, float]:
     check_disjoint(splits)
     if not splits["train"]:
         raise ConfigError("data: the split leaves no training documents")
-    examples = {
-        name: to_examples(corpus, docs, task.heads, cfg.data.context) for name, docs in splits.items() if docs
-    }
+    examples = {name: to_examples(corpus, docs, task.heads, context) for name, docs in splits.items() if docs}
+    check_trainable(examples["train"], task.heads, cfg.data.sentences)
     atomic_write_text(run_dir / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
     atomic_write_json(
         run_dir / "splits.json",
@@ -143,7 +166,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
         rows.extend(split_rows)
         evaluation.update(evaluate(examples[split].labels, predicted, task.heads, split))  # type: ignore[arg-type]
     atomic_write_jsonl(run_dir / "predictions.jsonl", rows)
-    write_history(getattr(model, "history_", []), run_dir)
+    write_history(model.training_history(), run_dir)
     if cfg.save_model:
         model.save(run_dir / "model")
     record_of_origin = provenance(corpus.files, cfg.seed, _overrides())
@@ -167,50 +190,23 @@ def train(cfg: DictConfig) -> dict[str, float]:
     }
     atomic_write_json(run_dir / "metrics.json", record)  # last: marks the run as finished
 
-    if cfg.logger.runs_table:
-        prov = record_of_origin["git"]
-        append_runs_table(
-            cfg.paths.runs_table,
-            [
-                {
-                    "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                    "run_dir": str(run_dir),
-                    "experiment": cfg.experiment_name,
-                    "task": task.name,
-                    "model": model_name,
-                    "head": head.name,
-                    "seed": cfg.seed,
-                    "split_seed": cfg.data.split_seed,
-                    "context": cfg.data.context,
-                    **{
-                        f"{split}_{m}": metrics.get(f"{split}/{head.name}/{m}")
-                        for split in EVAL_SPLITS
-                        for m in ("macro_f1", "accuracy")
-                    },
-                    "train_sentences": len(examples["train"]),
-                    "duration_s": round(duration, 1),
-                    "git_commit": prov["commit"],
-                    "git_dirty": prov["dirty"],
-                }
-                for head in task.heads
-            ],
-        )
-    if cfg.logger.mlflow_tracking_uri:
-        params = {
-            "task": task.name,
-            "model": model_name,
-            "seed": cfg.seed,
-            "context": cfg.data.context,
-            **{f"model.{k}": v for k, v in model.get_params().items()},
-        }
-        log_to_mlflow(
-            cfg.logger.mlflow_tracking_uri,
-            cfg.logger.mlflow_experiment,
-            run_dir.name,
-            params,
-            metrics,
-            run_dir,
-        )
+    finished = FinishedRun(
+        run_dir=run_dir,
+        experiment=cfg.experiment_name,
+        task=task.name,
+        model=model_name,
+        heads=[head.name for head in task.heads],
+        seed=cfg.seed,
+        split_seed=cfg.data.split_seed,
+        context=context,
+        metrics=metrics,
+        model_params=model.get_params(),
+        train_sentences=len(examples["train"]),
+        duration_s=duration,
+        git=record_of_origin["git"],
+    )
+    for logger in loggers:
+        logger.log_run(finished)
 
     print(
         f"\n{model_name} on {task.name} ({duration:.1f} s) -> {run_dir}\n{run_summary(metrics)}", flush=True

@@ -35,11 +35,90 @@ def test_override_from_issue_composes(compose_cfg):
         "data.split_seed=x",
         "task=stanse",
         "model.word_ngram_range=abc",
+        "logger.runs_table.pth=x",
     ],
 )
 def test_typos_fail_at_composition(compose_cfg, override):
     with pytest.raises((ConfigCompositionException, ConfigKeyError, ValidationError)):
         compose_cfg(override)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        (["model.classifier.name=lgreg"], "expected one of [logreg, linear_svm]"),
+        (["model.classifier.class_weight=balance"], "expected one of [balanced]"),
+        (["data.context=prev"], "expected one of [none, previous, speaker]"),
+        (["model=transformer", "model.pooling=max"], "expected one of [mean, cls]"),
+        (["model=transformer", "model.device=gpu"], "expected one of [auto, cpu, cuda]"),
+        (["model=embedding_logreg", "model.class_weight=yes"], "expected one of [balanced]"),
+    ],
+)
+def test_closed_choices_fail_at_composition(compose_cfg, overrides, expected):
+    with pytest.raises(ConfigCompositionException) as info:
+        compose_cfg(*overrides)
+    assert expected in str(info.value.__cause__)
+
+
+def test_choices_compose_as_their_plain_strings(compose_cfg):
+    cfg = compose_cfg(
+        "model.classifier.name=linear_svm", "model.classifier.class_weight=null", "data.context=speaker"
+    )
+    assert cfg.model.classifier.name == "linear_svm" and cfg.model.classifier.class_weight is None
+    assert cfg.data.context == "speaker"
+
+
+def test_context_modes_are_the_data_layers():
+    from src.config import ContextMode
+    from src.data.context import CONTEXT_MODES
+
+    assert tuple(ContextMode) == CONTEXT_MODES
+
+
+def test_predict_format_is_checked_at_composition():
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        assert compose("predict", overrides=["model_dir=x", "format=csv"]).format == "csv"
+        with pytest.raises(ConfigCompositionException):
+            compose("predict", overrides=["model_dir=x", "format=xml"])
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_model_defaults_live_in_the_schema_only(model):
+    """A model YAML names its schema and holds no value of its own: every default is the schema's, once."""
+    import yaml
+
+    node = yaml.safe_load((CONFIG_DIR / "model" / f"{model}.yaml").read_text())
+    assert set(node) == {"defaults"} and node["defaults"] == [f"{model}_schema"]
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_model_constructors_take_the_schemas_defaults(compose_cfg, model):
+    """Building a model from Python without parameters gives the model the default config builds."""
+    import hydra
+
+    from src.config import MODEL_SCHEMAS
+    from src.models import family_class
+    from src.tasks import Head
+
+    cfg = compose_cfg(f"model={model}")
+    heads = [Head("h", "h", ("a", "b"))]
+    from_config = hydra.utils.instantiate(cfg.model, _partial_=True, _convert_="all")(heads=heads)
+    cls = family_class(from_config.family)
+    assert cfg.model._target_ == f"{cls.__module__}.{cls.__name__}"
+    assert MODEL_SCHEMAS[f"{model}_schema"]._target_ == cfg.model._target_
+    from_python = cls(heads=heads).get_params()
+    if "classifier" in from_python:  # None stands for the classifier schema's defaults
+        from_python["classifier"] = from_config.get_params()["classifier"]
+    assert from_python == from_config.get_params()
+
+
+def test_every_registered_family_names_itself():
+    from src.models import FAMILIES, family_class
+
+    for name in FAMILIES:
+        assert family_class(name).family == name
 
 
 @pytest.mark.parametrize("experiment", sorted(p.stem for p in (CONFIG_DIR / "experiment").glob("*.yaml")))

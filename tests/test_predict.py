@@ -183,7 +183,7 @@ def test_missing_model_dir_and_no_input_match(tmp_path):
 
 
 def test_rescore_validates_labels_against_the_saved_model(run_dir, tmp_path):
-    from src.evaluate import rescore
+    from src.rescore import rescore
 
     result = rescore(run_dir, PROJECT_ROOT / "tests/fixtures/corpus/sentences.jsonl")
     assert 0.0 <= result.scalars["rescore/primary_stance/macro_f1"] <= 1.0

@@ -1,4 +1,4 @@
-"""The cached TF-IDF vectorizer gives exactly scikit-learn's TfidfVectorizer output, and the model round-trips."""
+"""The TF-IDF family: one feature union shared by every head, defaults from the schema, saving and loading."""
 
 from __future__ import annotations
 
@@ -6,94 +6,102 @@ import json
 
 import numpy as np
 import pytest
-from sklearn.feature_extraction.text import TfidfVectorizer
 
-from src.models.tfidf import CachedTfidfVectorizer, char_wb_ngrams
-from tests.conftest import FIXTURE_CORPUS, PROJECT_ROOT
+from src.config import TfidfConfig
+from src.errors import ConfigError, ModelError
+from src.models import load_model
+from src.models.base import Examples
+from src.models.tfidf import TfidfModel
+from src.models.tfidf_features import join_context, union_transform
+from src.tasks import Head
+from tests.conftest import FIXTURE_CORPUS
 
-TEXTS = [json.loads(line)["text"] for line in (FIXTURE_CORPUS / "sentences.jsonl").read_text().splitlines()]
-UNSEEN = ["", "a", "Tokyo", "  spaced   out\u00a0words  ", "Ünïcödé wörds and U.S.-Japan ties", "x y"]
-
-
-@pytest.mark.parametrize(
-    ("analyzer", "ngram_range", "min_df", "lowercase", "sublinear_tf"),
-    [
-        ("word", (1, 2), 1, True, True),
-        ("word", (2, 3), 1, False, True),
-        ("word", (1, 1), 2, True, False),
-        ("word", (1, 8), 1, True, True),  # 8-grams cannot be packed into an int64: the string path
-        ("char_wb", (2, 5), 1, True, True),
-        ("char_wb", (1, 3), 2, False, False),
-    ],
-)
-def test_matches_scikit_learn_exactly(analyzer, ngram_range, min_df, lowercase, sublinear_tf):
-    options = {
-        "analyzer": analyzer,
-        "ngram_range": ngram_range,
-        "min_df": min_df,
-        "lowercase": lowercase,
-        "sublinear_tf": sublinear_tf,
-    }
-    reference = TfidfVectorizer(**options).fit(TEXTS[:40])
-    fast = CachedTfidfVectorizer(**options).fit(TEXTS[:40])
-    for batch in (TEXTS, UNSEEN, TEXTS[:1]):
-        expected, got = reference.transform(batch), fast.transform(batch)
-        assert got.shape == expected.shape
-        assert np.abs((expected - got).toarray()).max() < 1e-12
-    again = fast.transform(TEXTS)  # warm cache gives the same result
-    assert np.abs((reference.transform(TEXTS) - again).toarray()).max() < 1e-12
+ROWS = [json.loads(line) for line in (FIXTURE_CORPUS / "sentences.jsonl").read_text().splitlines()]
+TEXTS = [r["text"] for r in ROWS]
+HEADS = [Head(name, name, sorted({r[name] for r in ROWS})) for name in ("primary_stance", "speaker_role")]
+TRAIN = Examples(texts=TEXTS, labels={h.name: [r[h.name] for r in ROWS] for h in HEADS})
 
 
-def test_char_wb_ngrams_counts_short_words_once():
-    assert char_wb_ngrams("a", 2, 5) == [" a", "a ", " a "]
-    assert char_wb_ngrams("ab", 3, 3) == [" ab", "ab "]
-
-
-def test_long_ngrams_use_the_string_path():
-    fast = CachedTfidfVectorizer(analyzer="word", ngram_range=(1, 8)).fit(TEXTS)
-    assert fast._ngram_keys() is None
-    assert CachedTfidfVectorizer(analyzer="word", ngram_range=(1, 2)).fit(TEXTS)._ngram_keys() is not None
-
-
-def test_word_cache_is_not_persisted():
-    fast = CachedTfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3)).fit(TEXTS)
-    fast.transform(TEXTS)
-    assert "_cache" in fast.__dict__ and "_cache" not in fast.__getstate__()
-
-
-def test_token_pattern_finds_scikit_learns_tokens():
-    """The fast pattern drops scikit-learn's word boundaries; on every corpus sentence the tokens are the same."""
-    import re
-
-    from src.models.tfidf import TOKEN_PATTERN
-
-    reference = re.compile(r"(?u)\b\w\w+\b")
-    corpus = PROJECT_ROOT / "data" / "corpus" / "sentences.jsonl"
-    texts = [json.loads(line)["text"] for line in corpus.read_text(encoding="utf-8").splitlines()] + UNSEEN
-    texts += ["a_b c9 _x ü 1 22 état-major d'Ivoire", "é", "__"]
-    for text in texts:
-        assert TOKEN_PATTERN.findall(text) == reference.findall(text), text
-
-
-def test_multitask_heads_share_identical_features_and_predict_as_separate_pipelines():
-    from src.models.base import Examples
-    from src.models.tfidf import TfidfModel
-    from src.tasks import Head
-
-    rows = [json.loads(line) for line in (FIXTURE_CORPUS / "sentences.jsonl").read_text().splitlines()]
-    heads = [Head(name, name, sorted({r[name] for r in rows})) for name in ("primary_stance", "speaker_role")]
-    train = Examples(
-        texts=[r["text"] for r in rows],
-        labels={h.name: [r[h.name] for r in rows] for h in heads},
-        contexts=None,
-    )
-    model = TfidfModel(heads=heads).fit(train)
-    assert model._feature_sources() == {h.name: heads[0].name for h in heads}
+def test_multitask_heads_share_one_feature_union():
+    model = TfidfModel(heads=HEADS).fit(TRAIN)
+    assert set(model.classifiers_) == {h.name for h in HEADS}
     shared = model.predict_proba(TEXTS)
-    for head in heads:  # each head's own pipeline, end to end, gives the same probabilities
-        pipeline = model.pipelines_[head.name]
-        alone = pipeline.named_steps["classifier"].predict_proba(
-            pipeline.named_steps["features"].transform(TEXTS)
-        )
-        columns = [head.labels.index(label) for label in pipeline.named_steps["classifier"].classes_]
-        np.testing.assert_array_equal(shared[head.name][:, columns], alone)
+    features = model.features_.transform(join_context(TEXTS, None))
+    for head in HEADS:  # each head's classifier on the union's own transform gives the same probabilities
+        clf = model.classifiers_[head.name]
+        columns = [head.labels.index(label) for label in clf.classes_]
+        np.testing.assert_array_equal(shared[head.name][:, columns], clf.predict_proba(features))
+
+
+def test_defaults_are_the_schemas():
+    params = TfidfModel(heads=HEADS).get_params()
+    schema = TfidfConfig()
+    assert params["word_ngram_range"] == schema.word_ngram_range
+    assert params["char_ngram_range"] == schema.char_ngram_range
+    assert {k: params[k] for k in ("min_df", "max_features", "sublinear_tf", "lowercase")} == {
+        k: getattr(schema, k) for k in ("min_df", "max_features", "sublinear_tf", "lowercase")
+    }
+    # A partial classifier mapping from Python takes the schema's other classifier settings.
+    model = TfidfModel(heads=HEADS, classifier={"C": 0.5})
+    clf = model._classifier(multilabel=False)
+    assert (clf.C, clf.class_weight, clf.max_iter) == (0.5, "balanced", schema.classifier.max_iter)
+
+
+def test_plain_string_choices_work_from_python_and_bad_ones_name_the_setting():
+    model = TfidfModel(heads=HEADS, classifier={"name": "linear_svm", "class_weight": None}).fit(TRAIN)
+    assert type(model.classifiers_[HEADS[0].name]).__name__ == "LinearSVC"
+    assert model.get_params()["classifier"] == {"name": "linear_svm", "class_weight": None}
+    with pytest.raises(
+        ConfigError, match=r"model\.classifier\.name: 'lgreg' is not one of logreg, linear_svm"
+    ):
+        TfidfModel(heads=HEADS, classifier={"name": "lgreg"}).fit(TRAIN)
+
+
+def test_round_trip_and_models_saved_with_a_pipeline_per_head(tmp_path):
+    from sklearn.pipeline import Pipeline
+
+    from src.models.persistence import dump_skops
+
+    contexts = [""] + TEXTS[:-1]
+    model = TfidfModel(heads=HEADS).fit(Examples(texts=TEXTS, contexts=contexts, labels=TRAIN.labels))
+    before = model.predict_proba(TEXTS, contexts)
+    model.save(tmp_path / "model")
+    assert {p.name for p in (tmp_path / "model").iterdir()} == {
+        "model_meta.json",
+        "tfidf_features.skops",
+        "primary_stance.skops",
+        "speaker_role.skops",
+    }
+    loaded = load_model(tmp_path / "model")
+    for head in HEADS:
+        np.testing.assert_array_equal(loaded.predict_proba(TEXTS, contexts)[head.name], before[head.name])
+
+    # The earlier layout: <head>.skops, each a Pipeline of its own copy of the features and its classifier.
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    (legacy / "model_meta.json").write_text((tmp_path / "model" / "model_meta.json").read_text())
+    for head in HEADS:
+        pipeline = Pipeline([("features", model.features_), ("classifier", model.classifiers_[head.name])])
+        dump_skops(pipeline, legacy / f"{head.name}.skops")
+    old = load_model(legacy)
+    for head in HEADS:
+        np.testing.assert_array_equal(old.predict_proba(TEXTS, contexts)[head.name], before[head.name])
+
+    (tmp_path / "model" / "tfidf_features.skops").unlink()
+    with pytest.raises(ModelError, match=r"tfidf_features\.skops: missing"):
+        load_model(tmp_path / "model")
+
+
+def test_features_are_computed_once_per_batch(monkeypatch):
+    import src.models.tfidf as tfidf
+
+    model = TfidfModel(heads=HEADS).fit(TRAIN)
+    calls = []
+
+    def counting(union, inputs):
+        calls.append(len(inputs))
+        return union_transform(union, inputs)
+
+    monkeypatch.setattr(tfidf, "union_transform", counting)
+    model.predict_proba(TEXTS)
+    assert calls == [len(TEXTS)]

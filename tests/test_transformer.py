@@ -156,7 +156,7 @@ def test_trains_and_predicts_every_task(task: str, tiny_model_dir: Path) -> None
             assert head.name in model.thresholds_
         else:
             assert set(predicted[head.name]) <= set(head.labels)
-    history = model.history_  # type: ignore[attr-defined]
+    history = model.training_history()
     assert [row["epoch"] for row in history] == [1, 2]
     for row in history:
         assert {"train_loss", "dev_loss", "dev/macro_f1"} <= set(row)
@@ -193,7 +193,7 @@ def test_same_seed_same_predictions(tiny_model_dir: Path) -> None:
     np.testing.assert_array_equal(
         first.predict_proba(DEV.texts)["primary_stance"], second.predict_proba(DEV.texts)["primary_stance"]
     )
-    assert first.history_ == second.history_  # type: ignore[attr-defined]
+    assert first.training_history() == second.training_history()
 
 
 def test_early_stopping_restores_best_epoch(tiny_model_dir: Path) -> None:
@@ -202,14 +202,54 @@ def test_early_stopping_restores_best_epoch(tiny_model_dir: Path) -> None:
         TASKS["stance"], tiny_model_dir, num_epochs=5, learning_rate=1e-12, early_stopping_patience=1
     )
     model.fit(TRAIN, DEV)
-    assert [row["epoch"] for row in model.history_] == [1, 2]  # type: ignore[attr-defined]
+    assert [row["epoch"] for row in model.training_history()] == [1, 2]
     assert model.best_epoch_ == 1  # type: ignore[attr-defined]
 
 
 def test_quantize_predicts_on_cpu(tiny_model_dir: Path) -> None:
     model = transformer(TASKS["multitask"], tiny_model_dir, num_epochs=1).fit(TRAIN)
-    assert model.quantize() is model  # type: ignore[attr-defined]
+    assert model.supports_int8 and model.training_history() == model.history_  # type: ignore[attr-defined]
+    assert model.quantize() is model
     check_probabilities(model, model.predict_proba(DEV.texts), len(DEV))
+
+
+def test_families_declare_int8_and_history() -> None:
+    from src.models.embedding import EmbeddingLogregModel
+    from src.models.tfidf import TfidfModel
+
+    for cls in (TfidfModel, EmbeddingLogregModel):
+        model = cls(heads=TASKS["stance"])
+        assert not model.supports_int8 and model.training_history() == []
+        with pytest.raises(ModelError, match=f"quantize: the {cls.family} family has no int8 mode"):
+            model.quantize()
+
+
+@pytest.mark.parametrize(
+    ("family", "setting", "value"),
+    [
+        ("transformer", "pooling", "max"),
+        ("transformer", "class_weight", "balance"),
+        ("transformer", "device", "gpu"),
+        ("embedding_logreg", "pooling", "max"),
+        ("embedding_logreg", "class_weight", "balance"),
+    ],
+)
+def test_plain_string_choices_from_python_are_checked(
+    family: str, setting: str, value: str, tiny_model_dir: Path
+) -> None:
+    from src.models import family_class
+
+    model = family_class(family)(heads=TASKS["stance"], pretrained=str(tiny_model_dir), **{setting: value})
+    with pytest.raises(ConfigError, match=rf"model\.{setting}: '{value}' is not one of"):
+        model.fit(TRAIN)
+
+
+def test_get_params_are_the_constructor_parameters(tiny_model_dir: Path) -> None:
+    model = transformer(TASKS["stance"], tiny_model_dir, pooling="cls", class_weight="balanced")
+    params = model.get_params()
+    assert list(params) == model.param_names()
+    assert params["pooling"] == "cls" and params["learning_rate"] == 1e-3 and params["num_layers"] is None
+    assert "heads" not in params and "seed" not in params
 
 
 def test_num_layers_keeps_the_first_layers_and_round_trips(tiny_model_dir: Path, tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 
 from src.data.context import previous_sentences
 from src.errors import ModelError
+from src.labelling.records import per_sentence
 from src.models import load_model as load_saved_model
 from src.models.base import META_FILE, StanceModel
 
@@ -165,8 +166,8 @@ class Labeller:
         for start in range(0, len(texts), self.batch_size):
             batch = texts[start : start + self.batch_size]
             batch_contexts = None if contexts is None else list(contexts[start : start + self.batch_size])
-            labels, probabilities = self.model.per_sentence(
-                self.model.predict_proba(batch, batch_contexts), 4
+            labels, probabilities = per_sentence(
+                self.model, self.model.predict_proba(batch, batch_contexts), 4
             )
             yield from zip(labels, probabilities, strict=True)
 
@@ -324,7 +325,7 @@ def load_labeller(
     """
     model = load_saved_model(resolve_model_dir(run_or_model_dir))
     if quantize:
-        if not hasattr(model, "quantize"):
+        if not model.supports_int8:
             raise ModelError(f"{run_or_model_dir}: quantize: the {model.family} family has no int8 mode")
         model = model.quantize()
     return Labeller(

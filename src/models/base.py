@@ -2,19 +2,24 @@
 
 Training, evaluation and prediction only talk to :class:`StanceModel`; they never branch on the family.
 A family implements ``_fit``, ``predict_proba``, ``_save_weights`` and ``_load_weights``; this base class owns
-the shared parts: multi-label decision thresholds tuned on dev, label decoding, and the model directory's
-metadata file, so that every family's saved directory is read the same way.
+the shared parts: constructor parameters (``get_params``), declared capabilities (``supports_int8``,
+``training_history``), multi-label decision thresholds tuned on dev, label decoding, the registry of families
+(:data:`FAMILIES`) and the model directory's metadata file, so that every family's saved directory is read the
+same way.
 """
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
 import os
 import shutil
 import tempfile
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -28,6 +33,24 @@ META_FILE = "model_meta.json"
 # Saved model directories are readable by any package version with the same format number.
 FORMAT_VERSION = 1
 DEFAULT_THRESHOLD = 0.5
+
+# The one registry of model families: family name -> the class implementing it, as an import path. Only the
+# module of the family being built or loaded is imported, so the TF-IDF path never imports torch.
+FAMILIES: dict[str, str] = {
+    "tfidf": "src.models.tfidf.TfidfModel",
+    "transformer": "src.models.transformer.TransformerModel",
+    "embedding_logreg": "src.models.embedding.EmbeddingLogregModel",
+}
+
+
+def family_class(family: str) -> type[StanceModel]:
+    """The class of a registered family, importing its module (and only its module).
+
+    Raises:
+        KeyError: ``family`` is not in :data:`FAMILIES`.
+    """
+    module, _, name = FAMILIES[family].rpartition(".")
+    return getattr(importlib.import_module(module), name)
 
 
 @dataclass
@@ -57,16 +80,19 @@ class Examples:
 class StanceModel(ABC):
     """Base class of every model family.
 
-    Subclasses store their hyperparameters in ``__init__`` without validating them (scikit-learn's contract);
-    learned state lives in attributes ending in ``_``.
+    Subclasses store their hyperparameters in ``__init__`` without validating them, each as an attribute named
+    like its parameter (scikit-learn's contract, which :meth:`get_params` relies on); learned state lives in
+    attributes ending in ``_``. Their parameter defaults come from the family's config schema in
+    :mod:`src.config`, where every default lives once.
     """
 
+    # The family's name in FAMILIES and in saved model directories.
     family: ClassVar[str]
     # True for families whose prediction already spreads over every core (torch intra-op threads): labelling
     # them in several processes would only oversubscribe the cores.
     multithreaded: ClassVar[bool] = False
-    # Families registered here are the only classes ``load_model`` will construct from a directory.
-    registry: ClassVar[dict[str, type[StanceModel]]] = {}
+    # True for families whose quantize() gives an int8 model for faster CPU prediction.
+    supports_int8: ClassVar[bool] = False
 
     def __init__(self, heads: Sequence[Head], seed: int = 0) -> None:
         self.heads = tuple(heads)
@@ -75,10 +101,35 @@ class StanceModel(ABC):
         self.uses_context_: bool = False
         self.context_: str = "none"
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "family" in cls.__dict__:
-            StanceModel.registry[cls.family] = cls
+    # ----------------------------------------------------------------- parameters and capabilities
+    @classmethod
+    def param_names(cls) -> list[str]:
+        """Constructor parameters other than ``heads`` and ``seed``, in signature order."""
+        signature = inspect.signature(cls.__init__)
+        return [
+            p.name
+            for p in signature.parameters.values()
+            if p.name not in ("self", "heads", "seed") and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
+
+    def get_params(self) -> dict[str, Any]:
+        """Constructor parameters other than heads and seed, as JSON values; saved with the model.
+
+        Read from the attributes named like the parameters, so a family never lists them a second time.
+        """
+        return {name: _plain(getattr(self, name)) for name in self.param_names()}
+
+    def training_history(self) -> list[dict[str, float]]:
+        """Per-epoch rows (``epoch``, losses, dev metrics) of the last ``fit``; empty for families without epochs."""
+        return []
+
+    def quantize(self) -> StanceModel:
+        """Predict with an int8 model on the CPU (families with ``supports_int8``); returns ``self``.
+
+        Raises:
+            ModelError: The family has no int8 mode.
+        """
+        raise ModelError(f"quantize: the {self.family} family has no int8 mode")
 
     # ----------------------------------------------------------------- training
     def fit(self, train: Examples, dev: Examples | None = None) -> StanceModel:
@@ -127,28 +178,9 @@ class StanceModel(ABC):
                 out[head.name] = [head.labels[i] for i in p.argmax(axis=1)]
         return out
 
-    def per_sentence(
-        self, proba: dict[str, np.ndarray], digits: int
-    ) -> tuple[list[dict[str, Any]], list[dict[str, dict[str, float]]]]:
-        """Per sentence, ``{head: label}`` and ``{head: {label: probability rounded to digits}}``.
-
-        Rounding and conversion to Python floats happen per head in one numpy call: building the dictionaries
-        float by float cost as much as the TF-IDF model's whole prediction.
-        """
-        labels = self.decode(proba)
-        rows = {h.name: np.round(proba[h.name], digits).tolist() for h in self.heads}
-        n = len(next(iter(rows.values()), []))
-        return (
-            [{h.name: labels[h.name][i] for h in self.heads} for i in range(n)],
-            [
-                {h.name: dict(zip(h.labels, rows[h.name][i], strict=True)) for h in self.heads}
-                for i in range(n)
-            ],
-        )
-
     def _tune_thresholds(self, dev: Examples) -> dict[str, float]:
         """Pick, per multi-label head, the decision threshold that maximizes dev macro-F1 (recorded in the model)."""
-        from sklearn.metrics import f1_score
+        from src.evaluate import macro_f1
 
         multilabel_heads = [h for h in self.heads if h.multilabel]
         if not multilabel_heads or dev.labels is None:
@@ -158,10 +190,7 @@ class StanceModel(ABC):
         for head in multilabel_heads:
             gold = np.array([[lab in row for lab in head.labels] for row in dev.labels[head.name]], dtype=int)
             grid = np.round(np.arange(0.05, 0.96, 0.05), 2)
-            scores = [
-                f1_score(gold, (proba[head.name] >= t).astype(int), average="macro", zero_division=0)
-                for t in grid
-            ]
+            scores = [macro_f1(gold, (proba[head.name] >= t).astype(int)) for t in grid]
             # Ties go to the threshold closest to 0.5, so a flat dev curve does not push the cut to an extreme.
             best = max(range(len(grid)), key=lambda i: (round(scores[i], 12), -abs(grid[i] - 0.5)))
             thresholds[head.name] = float(grid[best])
@@ -204,9 +233,9 @@ class StanceModel(ABC):
         """Load a model saved by :meth:`save`, whatever its family (the metadata names it)."""
         directory = Path(directory)
         meta = read_meta(directory)
-        family_cls = StanceModel.registry.get(meta["family"])
-        if family_cls is None:
+        if meta["family"] not in FAMILIES:
             raise ModelError(f"{directory / META_FILE}: family: unknown model family {meta['family']!r}")
+        family_cls = family_class(meta["family"])
         if cls is not StanceModel and not issubclass(family_cls, cls):
             raise ModelError(f"{directory}: holds a {meta['family']!r} model, not {cls.family!r}")
         model = family_cls(
@@ -219,10 +248,6 @@ class StanceModel(ABC):
         model._load_weights(directory)
         return model
 
-    def get_params(self) -> dict[str, Any]:
-        """Constructor parameters other than heads and seed (JSON-serializable), saved with the model."""
-        return {}
-
     @abstractmethod
     def _save_weights(self, directory: Path) -> None:
         """Write the family's learned state into ``directory`` (safe formats only: skops, safetensors, JSON)."""
@@ -230,6 +255,21 @@ class StanceModel(ABC):
     @abstractmethod
     def _load_weights(self, directory: Path) -> None:
         """Read the family's learned state from ``directory``."""
+
+
+def _plain(value: Any) -> Any:
+    """A parameter value as JSON has it: enum members as their values, tuples as lists, paths as strings."""
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def read_meta(directory: Path) -> dict[str, Any]:

@@ -16,11 +16,10 @@ import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
 
-from src.errors import ConfigError, ModelError
+from src.config import ClassWeight, EmbeddingLogregConfig, Pooling, choice
+from src.errors import ModelError
 from src.models.base import Examples, StanceModel
 from src.models.encoder import (
-    DEFAULT_PRETRAINED,
-    POOLINGS,
     check_max_length,
     embed,
     load_encoder_files,
@@ -29,8 +28,8 @@ from src.models.encoder import (
     resolve_device,
     save_encoder_files,
 )
+from src.models.labels import check_label_maps, write_label_maps
 from src.models.persistence import dump_skops, load_skops
-from src.models.transformer import check_label_maps, write_label_maps
 from src.tasks import Head
 
 CLASSIFIERS_FILE = "classifiers.skops"
@@ -50,6 +49,9 @@ TRUSTED_TYPES = [
 # A head's classifier: a fitted LogisticRegression, or (when training showed a single class) that class's index
 # for single-label heads and a constant probability per label for multi-label heads.
 Classifier = LogisticRegression | int | float
+
+# Defaults: EmbeddingLogregConfig, the schema of conf/model/embedding_logreg.yaml, holds each once.
+_DEFAULTS = EmbeddingLogregConfig()
 
 
 class EmbeddingLogregModel(StanceModel):
@@ -76,15 +78,15 @@ class EmbeddingLogregModel(StanceModel):
         self,
         heads: Sequence[Head],
         seed: int = 0,
-        pretrained: str = DEFAULT_PRETRAINED,
-        max_length: int = 128,
-        batch_size: int = 64,
-        pooling: str = "mean",
-        normalize: bool = True,
-        C: float = 3.0,  # noqa: N803 - scikit-learn's name for it
-        class_weight: str | None = "balanced",
-        max_iter: int = 2000,
-        device: str = "auto",
+        pretrained: str = _DEFAULTS.pretrained,
+        max_length: int = _DEFAULTS.max_length,
+        batch_size: int = _DEFAULTS.batch_size,
+        pooling: str = _DEFAULTS.pooling,
+        normalize: bool = _DEFAULTS.normalize,
+        C: float = _DEFAULTS.C,  # noqa: N803 - scikit-learn's name for it
+        class_weight: str | None = _DEFAULTS.class_weight,
+        max_iter: int = _DEFAULTS.max_iter,
+        device: str = _DEFAULTS.device,
     ) -> None:
         super().__init__(heads, seed)
         self.pretrained = pretrained
@@ -99,19 +101,6 @@ class EmbeddingLogregModel(StanceModel):
         self.encoder_: torch.nn.Module | None = None
         self.tokenizer_: Any = None
         self.classifiers_: dict[str, Any] = {}
-
-    def get_params(self) -> dict[str, Any]:
-        return {
-            "pretrained": str(self.pretrained),
-            "max_length": int(self.max_length),
-            "batch_size": int(self.batch_size),
-            "pooling": self.pooling,
-            "normalize": bool(self.normalize),
-            "C": float(self.C),
-            "class_weight": self.class_weight,
-            "max_iter": int(self.max_iter),
-            "device": self.device,
-        }
 
     # ----------------------------------------------------------------- features
     def embed(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> np.ndarray:
@@ -147,16 +136,16 @@ class EmbeddingLogregModel(StanceModel):
     def _classifier(self) -> LogisticRegression:
         return LogisticRegression(
             C=float(self.C),
-            class_weight=self.class_weight,
+            class_weight=None if self.class_weight is None else ClassWeight(self.class_weight).value,
             max_iter=int(self.max_iter),
             random_state=self.seed,
         )
 
     def _fit(self, train: Examples, dev: Examples | None) -> None:
-        if self.class_weight not in (None, "balanced"):
-            raise ConfigError(f"model.class_weight: must be balanced or null, got {self.class_weight!r}")
-        if self.pooling not in POOLINGS:
-            raise ConfigError(f"model.pooling: must be one of {', '.join(POOLINGS)}, got {self.pooling!r}")
+        # Choices given as plain strings from Python get the check that composition gives config values.
+        if self.class_weight is not None:
+            choice(ClassWeight, self.class_weight, "model.class_weight")
+        choice(Pooling, self.pooling, "model.pooling")
         device = resolve_device(self.device)
         tokenizer, encoder = load_pretrained(self.pretrained)
         check_max_length(

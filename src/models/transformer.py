@@ -9,7 +9,6 @@ config, tokenizer files and label maps: it is rebuilt from those files alone, wi
 
 from __future__ import annotations
 
-import json
 import math
 import shutil
 import tempfile
@@ -23,11 +22,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F  # noqa: N812 - the usual torch alias
 
+from src.config import ClassWeight, Pooling, TransformerConfig, choice
 from src.errors import ConfigError, ModelError
+from src.evaluate import macro_f1
 from src.models.base import Examples, StanceModel
 from src.models.encoder import (
-    DEFAULT_PRETRAINED,
-    POOLINGS,
     check_max_length,
     encode,
     length_sorted_batches,
@@ -39,10 +38,11 @@ from src.models.encoder import (
     resolve_device,
     save_encoder_files,
 )
+from src.models.labels import check_label_maps, write_label_maps
 from src.tasks import Head
 
-LABELS_FILE = "labels.json"
-CLASS_WEIGHTS = (None, "balanced")
+# Defaults: TransformerConfig, the schema of conf/model/transformer.yaml, holds each once.
+_DEFAULTS = TransformerConfig()
 
 
 class MultiHeadClassifier(nn.Module):
@@ -168,22 +168,18 @@ def balanced_class_weights(heads: Sequence[Head], targets: np.ndarray) -> dict[s
 def head_macro_f1(heads: Sequence[Head], logits: np.ndarray, targets: np.ndarray) -> dict[str, float]:
     """Dev macro-F1 per head and their mean (``macro_f1``), from concatenated logits and label rows.
 
-    Multi-label heads are cut at probability 0.5 here; their tuned thresholds come after training.
+    Multi-label heads are cut at probability 0.5 here; their tuned thresholds come after training. Label
+    indices stand for labels: :func:`src.evaluate.macro_f1` averages over the same occurring labels either way.
     """
-    from sklearn.metrics import f1_score
-
     scores, start = {}, 0
     for head in heads:
         part = slice(start, start + len(head.labels))
         start += len(head.labels)
         if head.multilabel:
-            predicted = (logits[:, part] > 0).astype(int)
-            score = f1_score(targets[:, part].astype(int), predicted, average="macro", zero_division=0)
+            score = macro_f1(targets[:, part].astype(int), (logits[:, part] > 0).astype(int))
         else:
-            score = f1_score(
-                targets[:, part].argmax(1), logits[:, part].argmax(1), average="macro", zero_division=0
-            )
-        scores[f"{head.name}/macro_f1"] = float(score)
+            score = macro_f1(targets[:, part].argmax(1), logits[:, part].argmax(1))
+        scores[f"{head.name}/macro_f1"] = score
     scores["macro_f1"] = float(np.mean(list(scores.values())))
     return scores
 
@@ -281,25 +277,26 @@ class TransformerModel(StanceModel):
 
     family: ClassVar[str] = "transformer"
     multithreaded: ClassVar[bool] = True
+    supports_int8: ClassVar[bool] = True
 
     def __init__(
         self,
         heads: Sequence[Head],
         seed: int = 0,
-        pretrained: str = DEFAULT_PRETRAINED,
-        num_layers: int | None = None,
-        learning_rate: float = 1e-4,
-        num_epochs: int = 6,
-        batch_size: int = 16,
-        eval_batch_size: int = 64,
-        max_length: int = 128,
-        warmup_ratio: float = 0.1,
-        weight_decay: float = 0.01,
-        early_stopping_patience: int | None = 2,
-        class_weight: str | None = None,
-        pooling: str = "mean",
-        group_by_length: bool = True,
-        device: str = "auto",
+        pretrained: str = _DEFAULTS.pretrained,
+        num_layers: int | None = _DEFAULTS.num_layers,
+        learning_rate: float = _DEFAULTS.learning_rate,
+        num_epochs: int = _DEFAULTS.num_epochs,
+        batch_size: int = _DEFAULTS.batch_size,
+        eval_batch_size: int = _DEFAULTS.eval_batch_size,
+        max_length: int = _DEFAULTS.max_length,
+        warmup_ratio: float = _DEFAULTS.warmup_ratio,
+        weight_decay: float = _DEFAULTS.weight_decay,
+        early_stopping_patience: int | None = _DEFAULTS.early_stopping_patience,
+        class_weight: str | None = _DEFAULTS.class_weight,
+        pooling: str = _DEFAULTS.pooling,
+        group_by_length: bool = _DEFAULTS.group_by_length,
+        device: str = _DEFAULTS.device,
     ) -> None:
         super().__init__(heads, seed)
         self.pretrained = pretrained
@@ -322,39 +319,13 @@ class TransformerModel(StanceModel):
         self.tokenizer_: Any = None
         self._inference_model: nn.Module | None = None
 
-    def get_params(self) -> dict[str, Any]:
-        return {
-            "pretrained": str(self.pretrained),
-            "num_layers": None if self.num_layers is None else int(self.num_layers),
-            "learning_rate": float(self.learning_rate),
-            "num_epochs": int(self.num_epochs),
-            "batch_size": int(self.batch_size),
-            "eval_batch_size": int(self.eval_batch_size),
-            "max_length": int(self.max_length),
-            "warmup_ratio": float(self.warmup_ratio),
-            "weight_decay": float(self.weight_decay),
-            "early_stopping_patience": None
-            if self.early_stopping_patience is None
-            else int(self.early_stopping_patience),
-            "class_weight": self.class_weight,
-            "pooling": self.pooling,
-            "group_by_length": bool(self.group_by_length),
-            "device": self.device,
-        }
-
     # ----------------------------------------------------------------- training
     def _check_params(self) -> None:
+        """Check what composition cannot: ranges of numbers, and choices given as plain strings from Python."""
+        if self.class_weight is not None:
+            choice(ClassWeight, self.class_weight, "model.class_weight")
+        choice(Pooling, self.pooling, "model.pooling")
         checks = [
-            (
-                self.class_weight in CLASS_WEIGHTS,
-                "class_weight",
-                f"must be balanced or null, got {self.class_weight!r}",
-            ),
-            (
-                self.pooling in POOLINGS,
-                "pooling",
-                f"must be one of {', '.join(POOLINGS)}, got {self.pooling!r}",
-            ),
             (0 <= self.warmup_ratio < 1, "warmup_ratio", f"must be in [0, 1), got {self.warmup_ratio}"),
             (self.learning_rate > 0, "learning_rate", f"must be positive, got {self.learning_rate}"),
             (self.num_epochs >= 1, "num_epochs", f"must be at least 1, got {self.num_epochs}"),
@@ -518,6 +489,10 @@ class TransformerModel(StanceModel):
             self._inference_model = quantize_dynamic(cpu_copy, {nn.Linear}, dtype=torch.qint8)
         return self
 
+    def training_history(self) -> list[dict[str, float]]:
+        """Per epoch: ``epoch``, ``train_loss``, ``dev_loss`` and dev macro-F1 per head and overall."""
+        return list(self.history_)
+
     # ----------------------------------------------------------------- persistence
     def _save_weights(self, directory: Path) -> None:
         if self.model_ is None:
@@ -533,26 +508,3 @@ class TransformerModel(StanceModel):
         self.tokenizer_ = tokenizer
         self.model_ = module.to(resolve_device(self.device)).eval()
         self._inference_model = None
-
-
-def _label_maps(heads: Sequence[Head]) -> list[dict[str, Any]]:
-    return [{"name": h.name, "labels": list(h.labels), "multilabel": h.multilabel} for h in heads]
-
-
-def write_label_maps(directory: Path, heads: Sequence[Head], pooling: str) -> None:
-    """Write ``labels.json``: each head's label order (the order of its output columns) and the pooling."""
-    payload = {"pooling": pooling, "heads": _label_maps(heads)}
-    (directory / LABELS_FILE).write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-
-
-def check_label_maps(directory: Path, heads: Sequence[Head]) -> None:
-    """Make sure ``labels.json`` agrees with the heads in the model metadata (same names, labels and order)."""
-    path = directory / LABELS_FILE
-    if not path.is_file():
-        raise ModelError(f"{path}: missing; the model directory is incomplete")
-    try:
-        saved = json.loads(path.read_text(encoding="utf-8"))["heads"]
-    except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
-        raise ModelError(f"{path}: not a valid label map ({exc})") from None
-    if saved != _label_maps(heads):
-        raise ModelError(f"{path}: label maps disagree with the heads in model_meta.json")
