@@ -150,3 +150,32 @@ def test_cli_reports_one_line_and_leaves_no_finished_run(tmp_path):
     assert "Traceback" not in done.stdout + done.stderr
     assert not (run_dir / "metrics.json").exists() and (run_dir / "FAILED.txt").exists()
     assert not (tmp_path / "runs.csv").exists()
+
+
+def test_training_split_with_one_class_is_one_line(tmp_path):
+    rows = _fixture_rows()
+    for row in rows:
+        row["primary_stance"] = "none"
+    one_class = _write(tmp_path / "one_class.jsonl", rows)
+    run_dir = tmp_path / "run"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "src.train",
+            f"data.sentences={one_class}",
+            "data.documents=null",
+            f"hydra.run.dir={run_dir}",
+            f"paths.log_dir={tmp_path}",
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == (
+        f"error: {one_class}: primary_stance: every sentence of the training split has the label 'none'; "
+        "a classifier needs at least two classes to learn from"
+    )
+    assert "Traceback" not in done.stdout + done.stderr
+    assert not (run_dir / "metrics.json").exists() and (run_dir / "FAILED.txt").exists()

@@ -6,17 +6,78 @@ import csv
 import json
 import sys
 
+import numpy as np
 import pytest
+from omegaconf import OmegaConf
 
 from src.errors import DiplostanceError
+from src.evaluate import evaluate
 from src.models import load_model
+from src.tasks import Head
 from src.train import train
 
 TASKS = ["stance", "stance_multilabel", "speaker_role", "multitask"]
 
+# A toy corpus with a known answer: each class has its own key words, every sentence the same filler words, so
+# a linear classifier on TF-IDF features must label every held-out sentence right (macro-F1 and accuracy 1.0).
+STANCE_WORDS = {
+    "cooperative": "alliance partnership cooperation",
+    "threat_framing": "missile provocation menace",
+    "human_rights_concern": "detention lawyers abuses",
+    "none": "weather lunch traffic",
+}
+ROLE_WORDS = {
+    "us_government": "Washington envoy",
+    "japan_government": "Tokyo minister",
+    "china_government": "Beijing spokesman",
+}
+TOY_SPLITS = {"train": range(0, 12), "dev": range(12, 15), "test": range(15, 18)}
+
+
+def toy_corpus(directory):
+    """Sentences and a split file of 18 documents, each with every stance once under rotating speaker roles."""
+    stances, roles = list(STANCE_WORDS), list(ROLE_WORDS)
+    sentences, splits = [], []
+    for split, docs in TOY_SPLITS.items():
+        for d in docs:
+            splits.append({"doc_id": f"d{d:02d}", "split": split})
+            for i, stance in enumerate(stances):
+                role = roles[(d + i) % len(roles)]
+                sentences.append(
+                    {
+                        "id": f"d{d:02d}-s{i}",
+                        "doc_id": f"d{d:02d}",
+                        "sent_idx": i,
+                        "text": f"The {ROLE_WORDS[role]} said that the {STANCE_WORDS[stance]} came up on day {d}.",
+                        "primary_stance": stance,
+                        "stance": [] if stance == "none" else [stance],
+                        "speaker_role": role,
+                    }
+                )
+    for name, rows in (("sentences.jsonl", sentences), ("splits.jsonl", splits)):
+        (directory / name).write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return [
+        f"data.sentences={directory / 'sentences.jsonl'}",
+        f"data.split_file={directory / 'splits.jsonl'}",
+    ]
+
 
 def _read_jsonl(path):
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.mark.parametrize("task", TASKS)
+@pytest.mark.parametrize("classifier", ["logreg", "linear_svm"])
+def test_tfidf_gets_the_toy_corpus_right(compose_cfg, tmp_path, task, classifier):
+    cfg = compose_cfg(
+        f"task={task}", f"model.classifier.name={classifier}", "data.documents=null", *toy_corpus(tmp_path)
+    )
+    metrics = train(cfg)
+    for split in ("dev", "test"):
+        for head in cfg.task.heads:
+            for name in ("accuracy", "macro_f1", "weighted_f1"):
+                assert metrics[f"{split}/{head.name}/{name}"] == 1.0, (split, head.name, name)
+    assert not any(key.startswith("seed_test/") for key in metrics)  # no seed documents, no seed_test split
 
 
 @pytest.mark.parametrize("task", TASKS)
@@ -26,11 +87,17 @@ def test_tfidf_trains_on_every_task(compose_cfg, tmp_path, task):
     run_dir = tmp_path / "run"
 
     heads = [h.name for h in cfg.task.heads]
+    # The metrics are evaluate()'s answer on the stored gold labels and predictions of each split.
+    rows = _read_jsonl(run_dir / "predictions.jsonl")
     for split in ("dev", "test", "seed_test"):
-        for head in heads:
-            for name in ("accuracy", "macro_f1", "weighted_f1"):
-                assert 0.0 <= metrics[f"{split}/{head}/{name}"] <= 1.0
-    assert all(0.0 <= v <= 1.0 for v in metrics.values())
+        split_rows = [r for r in rows if r["split"] == split]
+        expected = evaluate(
+            {h: [r["gold"][h] for r in split_rows] for h in heads},
+            {h: [r["pred"][h] for r in split_rows] for h in heads},
+            [Head(**{**h, "labels": tuple(h["labels"])}) for h in OmegaConf.to_container(cfg.task.heads)],
+            split,
+        ).scalars
+        assert {k: v for k, v in metrics.items() if k.startswith(f"{split}/")} == expected
 
     record = json.loads((run_dir / "metrics.json").read_text())
     assert record["metrics"] == metrics
@@ -49,7 +116,6 @@ def test_tfidf_trains_on_every_task(compose_cfg, tmp_path, task):
     assert not (run_dir / "FAILED.txt").exists()
 
     # Predictions from the saved-then-loaded model equal the run's stored predictions.
-    rows = _read_jsonl(run_dir / "predictions.jsonl")
     assert {r["split"] for r in rows} == {"dev", "test", "seed_test"}
     model = load_model(run_dir / "model")
     predicted = model.predict([r["text"] for r in rows])
@@ -76,17 +142,43 @@ def test_multilabel_threshold_is_tuned_and_recorded(compose_cfg, tmp_path):
 
 
 def test_context_previous_changes_features_and_round_trips(compose_cfg, tmp_path):
-    metrics = train(compose_cfg("data.context=previous"))
-    assert 0.0 <= metrics["test/primary_stance/macro_f1"] <= 1.0
-    model = load_model(tmp_path / "run" / "model")
-    assert model.uses_context_
-    rows = _read_jsonl(tmp_path / "run" / "predictions.jsonl")
-    assert len(rows) > 0
+    from src.models.tfidf_features import CONTEXT_PREFIX, join_context, union_transform
 
+    with_context = train(compose_cfg("data.context=previous", run_name="ctx"))
+    without = train(compose_cfg(run_name="plain"))
+    assert with_context != without
+    model = load_model(tmp_path / "ctx" / "model")
+    plain = load_model(tmp_path / "plain" / "model")
+    assert model.uses_context_ and model.context_ == "previous" and not plain.uses_context_
 
-def test_linear_svm_classifier(compose_cfg):
-    metrics = train(compose_cfg("model.classifier.name=linear_svm", "model.classifier.C=0.5"))
-    assert 0.0 <= metrics["dev/primary_stance/macro_f1"] <= 1.0
+    # The context adds a branch of prefixed context words; the sentence's own branches are those of the plain run.
+    branches = dict(model.features_.transformer_list)
+    assert list(branches) == ["word", "char", "context_word"]
+    assert list(dict(plain.features_.transformer_list)) == ["word", "char"]
+    context_terms = branches["context_word"].named_steps["tfidf"].get_feature_names_out()
+    # Context words carry the prefix (a word glued to leading punctuation, "(called", loses it to tokenization).
+    prefixed = sum(CONTEXT_PREFIX in term for term in context_terms)
+    assert len(context_terms) > 100 and prefixed > 0.9 * len(context_terms)
+    for name in ("word", "char"):
+        np.testing.assert_array_equal(
+            branches[name].named_steps["tfidf"].get_feature_names_out(),
+            dict(plain.features_.transformer_list)[name].named_steps["tfidf"].get_feature_names_out(),
+        )
+
+    # The same sentence gets different features, and different probabilities, after different contexts.
+    sentence = "Both sides agreed to deepen their cooperation."
+    contexts = [
+        "",
+        "China warned against military drills near Taiwan.",
+        "Rights lawyers remain in detention.",
+    ]
+    features = union_transform(model.features_, join_context([sentence] * 3, contexts)).toarray()
+    assert not np.array_equal(features[0], features[1]) and not np.array_equal(features[1], features[2])
+    proba = model.predict_proba([sentence] * 3, contexts)["primary_stance"]
+    assert not np.array_equal(proba[0], proba[1]) and not np.array_equal(proba[1], proba[2])
+    # The plain model ignores contexts.
+    plain_proba = plain.predict_proba([sentence] * 3, contexts)["primary_stance"]
+    np.testing.assert_array_equal(plain_proba, np.repeat(plain_proba[:1], 3, axis=0))
 
 
 def test_same_seed_gives_same_metrics(compose_cfg):
