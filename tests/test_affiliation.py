@@ -6,6 +6,7 @@ import pytest
 
 from src.speakers.affiliation import DocumentRoles, phrase_role, strip_titles
 from src.speakers.issuer import Issuer, find_issuer
+from src.speakers.mentions import DocumentNames
 from src.speakers.officeholders import load_officeholders
 from src.speakers.turns import read_turn
 
@@ -84,9 +85,17 @@ ISSUERS = [
     (
         "Foreign Ministry Spokesperson Liu Bo's Regular Press Conference on March 3, 2023",
         ("Ministry of Foreign Affairs of the People's Republic of China",),
-        ("press_conference", "Ministry of Foreign Affairs of the People's Republic of China", "china_government"),
+        (
+            "press_conference",
+            "Chinese Foreign Ministry",
+            "china_government",
+        ),
     ),
-    ("Tokyo and Manila sign access pact", ("By Jo Reyes | Wire | 2023-03-03",), ("news", "narrator", "narrator")),
+    (
+        "Tokyo and Manila sign access pact",
+        ("By Jo Reyes | Wire | 2023-03-03",),
+        ("news", "narrator", "narrator"),
+    ),
     ("The alliance must not drift", ("Editorial", "March 3, 2023"), ("opinion", "narrator", "narrator")),
     (
         "Remarks by Foreign Minister Rina Kaneshiro at a maritime forum",
@@ -125,10 +134,12 @@ def test_user_genre_and_author_override_the_header() -> None:
 )
 def test_turn_labels(label: str, speaker: str, role: str) -> None:
     roles = DocumentRoles()
-    roles.learn("Joint Press Availability with Japanese Foreign Minister Rina Kaneshiro")
+    title = "Joint Press Availability with Japanese Foreign Minister Rina Kaneshiro"
+    roles.learn(title)
     issuer = Issuer("remarks", "Ann Holt", "us_government", "Ann Holt", "us_government")
-    names = {"Holt": "Ann Holt", "Kaneshiro": "Rina Kaneshiro"}
-    turn = read_turn(label, issuer=issuer, roles=roles, full_name=lambda n: names.get(n, n))
+    names = DocumentNames(genre="transcript", author=None, title=title)
+    names.unregistered = [title, "Ann Holt, Secretary of State"]
+    turn = read_turn(label, issuer=issuer, roles=roles, doc=names)
     assert (turn.speaker, turn.role) == (speaker, role)
 
 

@@ -9,17 +9,11 @@ import pytest
 
 from src.errors import DataError
 from src.labelling.ingest import ingest
-from src.speakers.attribution import (
-    Attribution,
-    attribute,
-    document_author,
-    evaluate_attribution,
-    lenient_speaker,
-    main,
-    normalize_speaker,
-)
+from src.speakers.attribution import attribute
 from src.speakers.cues import HEADLINE_VERB_PATTERN, SPEECH_VERBS, VERB_PATTERN, speech_verb_spans
+from src.speakers.issuer import document_author
 from src.speakers.lexicon import DEFAULT_LEXICON, Lexicon, load_lexicon
+from src.speakers.mentions import lenient_speaker, normalize_speaker
 
 
 def speakers(sentences: list[str], **kwargs: object) -> list[tuple[str, str | None]]:
@@ -357,44 +351,6 @@ def test_speaker_normalization() -> None:
         "European Union and Japan (joint statement)"
     )
     assert lenient_speaker("U.S. Department of State") == lenient_speaker("US State Department")
-
-
-def test_attribution_record() -> None:
-    assert Attribution("narrator", None, "narrator").speaker == "narrator"
-
-
-def test_evaluate_attribution_on_a_tiny_corpus(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    root = tmp_path / "corpus"
-    (root / "raw").mkdir(parents=True)
-    raw = "Talks open\n\nFM Aso said the talks opened.\n\nHe added more.\n\nThe room was full.\n"
-    (root / "raw" / "auth-t01.txt").write_text(raw)
-    (root / "documents.jsonl").write_text(
-        json.dumps({"doc_id": "auth-t01", "title": "Talks open", "genre": "news", "publisher": "P"}) + "\n"
-    )
-    gold = [
-        ("Talks open", "narrator", None, []),
-        ("FM Aso said the talks opened.", "FM Aso", "FM Aso", []),
-        ("He added more.", "FM Aso", "He", ["pronoun_speaker"]),
-        ("The room was full.", "Aso", None, []),
-    ]
-    rows = [
-        {
-            "id": f"auth-t01-s{i:03d}",
-            "doc_id": "auth-t01",
-            "sent_idx": i,
-            "text": t,
-            "speaker": s,
-            "speaker_mention": m,
-            "hard": h,
-        }
-        for i, (t, s, m, h) in enumerate(gold)
-    ]
-    (root / "sentences.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
-    report = evaluate_attribution(root)
-    assert (report["overall"].total, report["overall"].speaker, report["overall"].mention) == (4, 3, 4)
-    assert report["hard"]["pronoun_speaker"].speaker == 1
-    assert main(["--corpus-dir", str(root)]) == 0
-    assert "auth-t01-s003" in capsys.readouterr().out
 
 
 def test_fast_verb_search_finds_exactly_what_the_verb_pattern_finds():

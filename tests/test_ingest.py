@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 
+from src.data.corpus import read_annotated_corpus
 from src.errors import DataError
 from src.labelling.ingest import (
     DEFAULT_CORPUS_DIR,
     IngestedSentence,
     evaluate_ingest,
     ingest,
-    load_annotations,
     looks_like_html,
     main,
     read_article,
@@ -35,7 +34,7 @@ def texts(raw: str, **kwargs: object) -> list[str]:
 @pytest.mark.skipif(not SEED_RAW.is_file(), reason="seed article not in the corpus")
 def test_seed_article_matches_annotation_exactly() -> None:
     got = texts(read_article(SEED_RAW))
-    by_doc, _ = load_annotations()
+    by_doc, _ = read_annotated_corpus(DEFAULT_CORPUS_DIR)
     if "seed-000" in by_doc:
         assert got == [row["text"] for row in by_doc["seed-000"]]
     # Independent of the annotation: headline first, furniture out, the tricky lines in.
@@ -372,12 +371,11 @@ def test_read_article_strips_bom(tmp_path: Path) -> None:
         "A." + " " * 1_000_000 + "x",
     ],
 )
-def test_one_megabyte_line_is_fast(tmp_path: Path, line: str) -> None:
+def test_one_megabyte_line_is_ingested(tmp_path: Path, line: str) -> None:
+    # Pathological lines must not send a pattern into backtracking (how fast is bench/'s business).
     path = tmp_path / "big.txt"
     path.write_text("Headline\n\n" + line, encoding="utf-8")
-    start = time.perf_counter()
     sentences = ingest(read_article(path))
-    assert time.perf_counter() - start < 2.0
     assert sentences[0].text == "Headline" and len(sentences) >= 2
 
 
@@ -387,49 +385,59 @@ def test_one_megabyte_line_is_fast(tmp_path: Path, line: str) -> None:
 
 
 def _tiny_corpus(root: Path) -> Path:
-    """A two-document corpus in shard form (no merged files), one document ingested imperfectly."""
+    """A two-document corpus, one document ingested imperfectly."""
     (root / "raw").mkdir(parents=True)
-    (root / "shards").mkdir()
     (root / "raw" / "auth-t01.txt").write_text(
         "Talks open\n\nMarch 4, 2019\n\nThe talks opened. Both sides spoke.\n"
     )
-    (root / "raw" / "auth-t02.txt").write_text("Talks close\n\nThey closed on Friday and everyone left\n")
+    (root / "raw" / "seed-002.txt").write_text("Talks close\n\nThey closed on Friday and everyone left\n")
     documents = [
         {
             "doc_id": "auth-t01",
             "title": "Talks open",
+            "date": "2019-03-04",
             "genre": "news",
             "publisher": "P",
             "source": "authored",
         },
-        {"doc_id": "auth-t02", "title": "Talks close", "genre": "news", "publisher": "P", "source": "seed"},
+        {
+            "doc_id": "seed-002",
+            "title": "Talks close",
+            "date": "2019-03-08",
+            "genre": "news",
+            "publisher": "P",
+            "source": "seed",
+        },
     ]
     sentences = [
         ("auth-t01", 0, "Talks open"),
         ("auth-t01", 1, "The talks opened."),
         ("auth-t01", 2, "Both sides spoke."),
-        ("auth-t02", 0, "Talks close"),
-        ("auth-t02", 1, "They closed on Friday"),
-        ("auth-t02", 2, "and everyone left"),
+        ("seed-002", 0, "Talks close"),
+        ("seed-002", 1, "They closed on Friday"),
+        ("seed-002", 2, "and everyone left"),
     ]
-    (root / "shards" / "T.documents.jsonl").write_text("\n".join(json.dumps(d) for d in documents) + "\n")
+    (root / "documents.jsonl").write_text("\n".join(json.dumps(d) for d in documents) + "\n")
     rows = [
         {
             "id": f"{d}-s{i:03d}",
             "doc_id": d,
             "sent_idx": i,
             "text": t,
+            "stance": [],
+            "primary_stance": "none",
             "speaker": "narrator",
             "speaker_mention": None,
+            "speaker_role": "narrator",
             "hard": [],
         }
         for d, i, t in sentences
     ]
-    (root / "shards" / "T.sentences.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    (root / "sentences.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     return root
 
 
-def test_evaluate_ingest_on_shards(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_evaluate_ingest_on_a_corpus(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = _tiny_corpus(tmp_path / "corpus")
     report = evaluate_ingest(root, repeats=1)
     assert report["n_docs"] == 2 and report["n_gold"] == 6 and report["n_predicted"] == 5
@@ -438,7 +446,7 @@ def test_evaluate_ingest_on_shards(tmp_path: Path, capsys: pytest.CaptureFixture
     assert report["seed"]["n_docs"] == 1 and report["seed"]["exact_docs"] == 0
     assert main(["--evaluate", "--corpus-dir", str(root)]) == 0
     out = capsys.readouterr().out
-    assert "P/R/F1: 0.8000 / 0.6667 / 0.7273" in out and "missed" in out and "auth-t02" in out
+    assert "P/R/F1: 0.8000 / 0.6667 / 0.7273" in out and "missed" in out and "seed-002" in out
 
 
 def test_cli_reports_bad_files_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,7 +8,12 @@ from pathlib import Path
 import pytest
 
 from src.errors import DataError
-from src.speakers.officeholders import DEFAULT_OFFICEHOLDERS, Officeholders, load_officeholders, read_officeholders
+from src.speakers.officeholders import (
+    DEFAULT_OFFICEHOLDERS,
+    Officeholders,
+    load_officeholders,
+    read_officeholders,
+)
 
 HEADER = "name,aliases,office,country,role,start,end,shared\n"
 
@@ -56,8 +61,14 @@ def test_user_table_wins_over_the_shipped_one(tmp_path: Path) -> None:
     [
         (",,Foreign Minister,Japan,japan_government,2020-01-01,,false\n", ":2: name: missing"),
         ("A B,,Foreign Minister,Japan,japanese,2020-01-01,,false\n", ":2: role: unknown role 'japanese'"),
-        ("A B,,Foreign Minister,Japan,japan_government,2020-13-01,,false\n", ":2: start: '2020-13-01' is not a date"),
-        ("A B,,Foreign Minister,Japan,japan_government,2020-01-01,2019-01-01,false\n", ":2: end: the term ends"),
+        (
+            "A B,,Foreign Minister,Japan,japan_government,2020-13-01,,false\n",
+            ":2: start: '2020-13-01' is not a date",
+        ),
+        (
+            "A B,,Foreign Minister,Japan,japan_government,2020-01-01,2019-01-01,false\n",
+            ":2: end: the term ends",
+        ),
         (
             "A B,,Foreign Minister,Japan,japan_government,2020-01-01,2022-01-01,false\n"
             "C D,,Foreign Minister,Japan,japan_government,2021-06-01,,false\n",
@@ -68,7 +79,10 @@ def test_user_table_wins_over_the_shipped_one(tmp_path: Path) -> None:
             "C D,Sam,Defense Minister,Japan,japan_government,2020-01-01,,false\n",
             ":3: aliases: 'Sam' already names A B",
         ),
-        ("A B,,Foreign Minister,Japan,japan_government,2020-01-01,,maybe\n", ":2: shared: 'maybe' is not true"),
+        (
+            "A B,,Foreign Minister,Japan,japan_government,2020-01-01,,maybe\n",
+            ":2: shared: 'maybe' is not true",
+        ),
     ],
 )
 def test_bad_rows_get_one_line_naming_file_row_and_field(tmp_path: Path, rows: str, where: str) -> None:

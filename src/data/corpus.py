@@ -273,7 +273,13 @@ def to_examples(corpus: Corpus, doc_ids: Sequence[str], heads: Sequence[Head], c
     texts, docs = subset["text"], subset["doc_id"]
     return Examples(
         texts=texts,
-        contexts=build_contexts(context, docs, texts, corpus.documents),
+        contexts=build_contexts(
+            context,
+            docs,
+            texts,
+            corpus.documents,
+            raw_dir=Path(corpus.files[0]).parent / "raw" if corpus.files else None,
+        ),
         context=context,
         labels={h.name: subset[h.field] for h in heads},
         ids=subset["id"],

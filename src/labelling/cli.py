@@ -19,25 +19,26 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from src.errors import DataError, DiplostanceError
+from src.errors import DataError
 from src.labelling.labeller import Labeller, load_labeller, stance_profile
 from src.report import format_table
 from src.tracking import atomic_write_text
 
-FORMATS = ("jsonl", "csv", "table")
 # Show a progress bar once an input has at least this many articles.
 PROGRESS_MIN_ARTICLES = 20
-CSV_COLUMNS = (
-    "article",
-    "index",
-    "turn",
-    "text",
-    "primary_stance",
-    "stance",
-    "speaker",
-    "speaker_mention",
-    "speaker_role",
-)
+SPEAKER_COLUMNS = ("speaker", "speaker_mention", "speaker_role", "role_source")
+
+
+def csv_columns(heads: Sequence[str]) -> list[str]:
+    """CSV columns: where the sentence is, its text, the model's heads (from the task config), the speaker."""
+    return [
+        "article",
+        "index",
+        "turn",
+        "text",
+        *(h for h in heads if h not in SPEAKER_COLUMNS),
+        *SPEAKER_COLUMNS,
+    ]
 
 
 def input_paths(spec: str) -> list[str]:
@@ -104,8 +105,8 @@ def label_inputs(
     return results
 
 
-def render(results: Sequence[tuple[str, list[dict[str, Any]]]], fmt: str) -> str:
-    """Render labelled articles as JSONL, CSV or a terminal table."""
+def render(results: Sequence[tuple[str, list[dict[str, Any]]]], fmt: str, heads: Sequence[str] = ()) -> str:
+    """Render labelled articles as JSONL, CSV (one column per head) or a terminal table."""
     if fmt == "jsonl":
         return "".join(
             json.dumps({"article": name, **r}, ensure_ascii=False) + "\n"
@@ -114,23 +115,27 @@ def render(results: Sequence[tuple[str, list[dict[str, Any]]]], fmt: str) -> str
         )
     if fmt == "csv":
         buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+        writer = csv.DictWriter(buffer, fieldnames=csv_columns(heads), extrasaction="ignore")
         writer.writeheader()
         for name, records in results:
             for r in records:
                 row = {"article": name, **r}
-                if isinstance(row.get("stance"), list):
-                    row["stance"] = "|".join(row["stance"])
+                for key, value in row.items():
+                    if isinstance(value, list):  # multi-label heads, as the corpus CSV writes them
+                        row[key] = "|".join(value)
                 writer.writerow(row)
         return buffer.getvalue()
+    label_heads = [h for h in heads if h not in SPEAKER_COLUMNS]
     blocks = []
     for name, records in results:
         rows = []
         for r in records:
-            stance = r.get("primary_stance") or ("|".join(r["stance"]) if r.get("stance") else "none")
+            value = r.get(label_heads[0]) if label_heads else None
+            stance = "|".join(value) or "none" if isinstance(value, list) else str(value)
             text = r["text"] if len(r["text"]) <= 70 else r["text"][:67] + "..."
             rows.append([r["index"], stance, r.get("speaker_role") or "-", r["speaker"], text])
-        blocks.append(f"{name}\n" + format_table(rows, ["#", "stance", "role", "speaker", "text"]))
+        shown = label_heads[0] if label_heads else "label"
+        blocks.append(f"{name}\n" + format_table(rows, ["#", shown, "role", "speaker", "text"]))
     return "\n\n".join(blocks) + "\n"
 
 
@@ -153,17 +158,23 @@ def render_profiles(results: Sequence[tuple[str, list[dict[str, Any]]]]) -> str:
 
 def predict(cfg: DictConfig) -> list[tuple[str, list[dict[str, Any]]]]:
     """Run the ``predict`` config: load the model, label the inputs, write or print the output."""
-    if cfg.format not in FORMATS:
-        raise DiplostanceError(f"format: {cfg.format!r} is not one of {', '.join(FORMATS)}")
     with load_labeller(
-        cfg.model_dir, quantize=cfg.quantize, batch_size=cfg.batch_size, workers=cfg.workers
+        cfg.model_dir,
+        quantize=cfg.quantize,
+        batch_size=cfg.batch_size,
+        workers=cfg.workers,
+        officeholders=list(cfg.officeholders),
     ) as labeller:
         results = label_inputs(
             labeller, input_paths(cfg.input), html=cfg.html, genre=cfg.genre, author=cfg.author
         )
-    text = render(results, cfg.format)
+        heads = labeller.heads
+    text = render(results, str(cfg.format), heads)
     if cfg.output:
-        atomic_write_text(cfg.output, text)
+        try:
+            atomic_write_text(cfg.output, text)
+        except OSError as exc:
+            raise DataError(cfg.output, None, "output", f"cannot write the output ({exc.strerror})") from None
     else:
         sys.stdout.write(text)
     if cfg.profile:

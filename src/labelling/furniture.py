@@ -7,6 +7,7 @@ the sentences but kept for the speaker package: it says who issued the document.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import re
 from collections.abc import Sequence
@@ -238,3 +239,34 @@ def header_after(lines: Sequence[tuple[str, bool, int]], headline: int) -> list[
 def looks_like_heading(line: str) -> bool:
     """Whether a line reads as a headline or cross-head: short, and not ending like a sentence."""
     return not ends_like_sentence(line) and line.count(" ") < MAX_HEADING_WORDS
+
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1
+    )
+}
+_DATE_PARTS = re.compile(
+    r"(?P<iso>(?P<y1>\d{4})-(?P<m1>\d{2})-(?P<d1>\d{2}))"
+    r"|(?P<mon2>[A-Z][a-z]{2})[a-z]*\.?\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{4})"
+    r"|(?P<d3>\d{1,2})(?:st|nd|rd|th)?\s+(?P<mon3>[A-Z][a-z]{2})[a-z]*\.?,?\s+(?P<y3>\d{4})"
+)
+
+
+def date_in(lines: Sequence[str]) -> datetime.date | None:
+    """The first calendar date written in ``lines`` ("March 3, 2023", "3 March 2023", "2023-03-03"), or None."""
+    for line in lines:
+        for match in _DATE_PARTS.finditer(line):
+            parts = match.groupdict()
+            try:
+                if parts["iso"]:
+                    return datetime.date(int(parts["y1"]), int(parts["m1"]), int(parts["d1"]))
+                month = _MONTHS.get((parts["mon2"] or parts["mon3"]).lower())
+                if month:
+                    return datetime.date(
+                        int(parts["y2"] or parts["y3"]), month, int(parts["d2"] or parts["d3"])
+                    )
+            except ValueError:
+                continue
+    return None

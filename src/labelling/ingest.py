@@ -39,8 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from src.data.corpus import read_records
-from src.errors import DataError, DiplostanceError
+from src.data.corpus import read_annotated_corpus
+from src.errors import DiplostanceError
 from src.labelling.furniture import (
     SHORT_LINE,
     SKIP_SECTION,
@@ -61,7 +61,6 @@ __all__ = [
     "read_article",
     "looks_like_html",
     "looks_like_heading",
-    "load_annotations",
     "evaluate_ingest",
     "main",
 ]
@@ -179,47 +178,6 @@ def ingest_article(raw: str, *, html: bool | None = None) -> Article:
 # ----------------------------------------------------------------------------------------------------------------
 
 
-def load_annotations(
-    corpus_dir: str | Path = DEFAULT_CORPUS_DIR,
-) -> tuple[dict[str, list[dict[str, Any]]], dict[str, dict[str, Any]]]:
-    """Annotated sentences by document (in order) and document metadata.
-
-    Reads the merged ``sentences.jsonl`` + ``documents.jsonl`` when both exist, else every shard in ``shards/``.
-    A shard that cannot be read (an author may be writing it right now) is skipped with a warning on stderr.
-
-    Returns:
-        ``(sentences_by_doc, documents)``; sentences keep all annotated fields.
-    """
-    corpus_dir = Path(corpus_dir)
-    merged = corpus_dir / "sentences.jsonl", corpus_dir / "documents.jsonl"
-    if merged[0].is_file() and merged[1].is_file():
-        pairs = [merged]
-        strict = True
-    else:
-        pairs = [
-            (s, s.with_name(s.name.replace(".sentences.", ".documents.")))
-            for s in sorted((corpus_dir / "shards").glob("*.sentences.jsonl"))
-        ]
-        strict = False
-    by_doc: dict[str, list[dict[str, Any]]] = {}
-    documents: dict[str, dict[str, Any]] = {}
-    for sentences_path, documents_path in pairs:
-        try:
-            docs = {str(r["doc_id"]): r for _, r in read_records(documents_path, "documents file")}
-            rows = [r for _, r in read_records(sentences_path, "sentences file")]
-        except (DataError, KeyError) as exc:
-            if strict:
-                raise
-            print(f"warning: skipping {sentences_path.name}: {exc}", file=sys.stderr)
-            continue
-        documents.update(docs)
-        for row in rows:
-            by_doc.setdefault(str(row["doc_id"]), []).append(row)
-    for rows in by_doc.values():
-        rows.sort(key=lambda r: int(r.get("sent_idx", 0)))
-    return by_doc, documents
-
-
 @dataclass
 class _DocResult:
     doc_id: str
@@ -241,7 +199,7 @@ def evaluate_ingest(corpus_dir: str | Path = DEFAULT_CORPUS_DIR, *, repeats: int
     """Ingest every annotated document's raw file and compare with its annotated sentences.
 
     Args:
-        corpus_dir: Folder holding ``raw/`` and the annotations (merged files or ``shards/``).
+        corpus_dir: Folder holding ``raw/``, ``documents.jsonl`` and ``sentences.jsonl``.
         repeats: Passes over the raw files for the throughput figure (text already in memory).
 
     Returns:
@@ -249,7 +207,7 @@ def evaluate_ingest(corpus_dir: str | Path = DEFAULT_CORPUS_DIR, *, repeats: int
         documents' figures under ``seed`` and per-document results under ``docs``.
     """
     corpus_dir = Path(corpus_dir)
-    by_doc, documents = load_annotations(corpus_dir)
+    by_doc, documents = read_annotated_corpus(corpus_dir)
     texts: dict[str, str] = {}
     for doc_id in by_doc:
         path = corpus_dir / "raw" / f"{doc_id}.txt"

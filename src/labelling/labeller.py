@@ -5,8 +5,9 @@
     labeller.predict(["Tokyo and Washington reaffirmed their alliance."])
     labeller.predict_article(open("article.txt").read())
 
-The stance and the speaker *role* come from the trained model; the speaker's *name* comes from rule-based
-attribution (``src.speakers.attribution``), which needs no training.
+The stance comes from the trained model. The speaker's name, and the role of every speaker the rules can place,
+come from the speaker package (``src.speakers``), which needs no training; the model's role head (tasks
+``multitask`` and ``speaker_role``) answers for the sentences whose speaker the rules cannot place.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import multiprocessing
 import os
 import warnings
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -28,8 +29,11 @@ from src.labelling.records import per_sentence
 from src.models import load_model as load_saved_model
 from src.models.base import META_FILE, StanceModel
 
-STANCE_HEADS = ("primary_stance", "stance")
-ROLE_HEAD = "speaker_role"
+# The codebook's field for the side a speaker speaks for: the speaker rules fill it, and a head trained on it is
+# the fallback for sentences the rules cannot place.
+SPEAKER_ROLE = "speaker_role"
+# What the caller may say about an article (see src.speakers.attribute_document).
+DOCUMENT_FIELDS = ("genre", "author", "publisher", "date")
 # Below this much raw text per process, starting work in a second process costs more than it saves.
 MIN_CHARS_PER_WORKER = 20_000
 
@@ -69,17 +73,19 @@ def split_by_length(texts: Sequence[str], parts: int) -> list[range]:
 _WORKER_LABELLER: Labeller | None = None
 
 
-def _start_worker(model: StanceModel, batch_size: int) -> None:
+def _start_worker(model: StanceModel, batch_size: int, officeholders: Any) -> None:
     global _WORKER_LABELLER
-    _WORKER_LABELLER = Labeller(model, batch_size=batch_size, workers=1)
+    _WORKER_LABELLER = Labeller(model, batch_size=batch_size, workers=1, officeholders=officeholders)
     # Everything inherited from the parent is long-lived: keep the garbage collector from walking it again (a
     # full collection over it cost about 100 ms, half a corpus pass) and from copying its pages on write.
     gc.freeze()
 
 
-def _label_in_worker(raw_texts: list[str], options: dict[str, Any]) -> list[list[dict[str, Any]]]:
+def _label_in_worker(
+    raw_texts: list[str], html: bool | None, documents: list[dict[str, Any]]
+) -> list[list[dict[str, Any]]]:
     assert _WORKER_LABELLER is not None, "worker started without its model"
-    return _WORKER_LABELLER.predict_articles(raw_texts, **options)
+    return _WORKER_LABELLER._label_articles(raw_texts, html, documents)
 
 
 def resolve_model_dir(path: str | os.PathLike[str]) -> Path:
@@ -104,8 +110,11 @@ class Labeller:
             :meth:`close`).
     """
 
-    def __init__(self, model: StanceModel, batch_size: int = 2048, workers: int = 1) -> None:
+    def __init__(
+        self, model: StanceModel, batch_size: int = 2048, workers: int = 1, officeholders: Any = None
+    ) -> None:
         self.model = model
+        self.officeholders = officeholders
         self.batch_size = batch_size
         self.workers = max(1, workers)
         self._pool: ProcessPoolExecutor | None = None
@@ -131,7 +140,7 @@ class Labeller:
                 max_workers=self.workers - 1,  # this process labels a share too
                 mp_context=multiprocessing.get_context("fork"),
                 initializer=_start_worker,
-                initargs=(self.model, self.batch_size),
+                initargs=(self.model, self.batch_size, self.officeholders),
             )
         return self._pool
 
@@ -172,21 +181,33 @@ class Labeller:
             yield from zip(labels, probabilities, strict=True)
 
     def predict_article(
-        self, raw_text: str, *, html: bool | None = None, genre: str | None = None, author: str | None = None
+        self,
+        raw_text: str,
+        *,
+        html: bool | None = None,
+        genre: str | None = None,
+        author: str | None = None,
+        publisher: str | None = None,
+        date: str | None = None,
     ) -> list[dict[str, Any]]:
         """Ingest a raw article and label it sentence by sentence.
 
         Args:
-            raw_text: The article as a reader sees it (plain text or HTML); page furniture is dropped.
+            raw_text: The article as a reader sees it (plain text or HTML): title, source lines, body. Page
+                furniture is dropped; the header after the title says who issued it.
             html: Force (True) or forbid (False) HTML parsing; detected when None.
-            genre: Document genre if known (official genres attribute unsourced sentences to ``author``).
-            author: Issuing author of an official document.
+            genre: Document genre if known (codebook §9.3); otherwise read from the header and title.
+            author: The issuing author, if known: the speaker of the document's unsourced sentences.
+            publisher: The publisher or source, if known (read like a header line).
+            date: The document's date (``YYYY-MM-DD``) for the officeholders tables; else the header's date.
 
         Returns:
-            One record per body sentence: index, text, transcript turn, stance labels and probabilities, speaker
-            name and mention (attribution), speaker role (classifier, when the model has that head).
+            One record per sentence: index, text, transcript turn, each head's label and probabilities, speaker
+            name and mention, speaker role and where it came from (``role_source``: ``turn``, ``mention``,
+            ``issuer``, or ``classifier`` when the role head decided).
         """
-        return self.predict_articles([raw_text], html=html, genre=genre, author=author)[0]
+        document = {"genre": genre, "author": author, "publisher": publisher, "date": date}
+        return self.predict_articles([raw_text], html=html, documents=[document])[0]
 
     def predict_articles(
         self,
@@ -195,22 +216,33 @@ class Labeller:
         html: bool | None = None,
         genre: str | None = None,
         author: str | None = None,
+        documents: Sequence[Mapping[str, Any]] | None = None,
     ) -> list[list[dict[str, Any]]]:
         """Label several articles, batching their sentences through the model together (see ``predict_article``).
+
+        Args:
+            raw_texts: The articles.
+            html: Force or forbid HTML parsing; detected per article when None.
+            genre: A genre for every article (one article's own ``documents`` entry wins).
+            author: An issuing author for every article (likewise).
+            documents: Per article, what is known of it: any of ``genre``, ``author``, ``publisher``, ``date``.
 
         With ``workers > 1`` and enough text, the articles are cut into contiguous shares labelled side by side
         in worker processes and in this one; the records come back in input order, identical to a one-process
         run.
         """
-        options = {"html": html, "genre": genre, "author": author}
+        documents = _document_options(len(raw_texts), genre, author, documents)
         shares = split_by_length(raw_texts, self.workers) if self.workers > 1 else [range(len(raw_texts))]
         if len(shares) <= 1:
-            return self._label_articles(raw_texts, **options)
+            return self._label_articles(raw_texts, html, documents)
         pool = self._worker_pool()
         pending = [
-            pool.submit(_label_in_worker, [raw_texts[i] for i in share], options) for share in shares[1:]
+            pool.submit(_label_in_worker, [raw_texts[i] for i in share], html, [documents[i] for i in share])
+            for share in shares[1:]
         ]
-        labelled = self._label_articles([raw_texts[i] for i in shares[0]], **options)
+        labelled = self._label_articles(
+            [raw_texts[i] for i in shares[0]], html, [documents[i] for i in shares[0]]
+        )
         for share, future in zip(shares[1:], pending, strict=True):
             try:
                 labelled.extend(future.result())
@@ -218,56 +250,87 @@ class Labeller:
                 # A worker died (killed for memory, say): label its share here; the next call forks afresh.
                 warnings.warn("a labelling worker died; labelling its share in this process", stacklevel=2)
                 self.close()
-                labelled.extend(self._label_articles([raw_texts[i] for i in share], **options))
+                labelled.extend(
+                    self._label_articles([raw_texts[i] for i in share], html, [documents[i] for i in share])
+                )
         return labelled
 
     def _label_articles(
-        self,
-        raw_texts: Sequence[str],
-        *,
-        html: bool | None,
-        genre: str | None,
-        author: str | None,
+        self, raw_texts: Sequence[str], html: bool | None, documents: Sequence[Mapping[str, Any]]
     ) -> list[list[dict[str, Any]]]:
-        from src.labelling.ingest import ingest
-        from src.speakers.attribution import attribute
+        from src.labelling.ingest import ingest_article
+        from src.speakers import attribute_document
 
-        articles = [ingest(raw, html=html) for raw in raw_texts]
-        texts = [s.text for sentences in articles for s in sentences]
-        contexts = None
-        if self.model.uses_context_:
-            owners = [i for i, sentences in enumerate(articles) for _ in sentences]
-            contexts = previous_sentences(owners, texts)
-        predictions = self._predictions(texts, contexts)
+        articles = [ingest_article(raw, html=html) for raw in raw_texts]
+        speakers = [
+            attribute_document(article, officeholders=self.officeholders, **options)
+            for article, options in zip(articles, documents, strict=True)
+        ]
+        texts = [s.text for article in articles for s in article.sentences]
+        predictions = self._predictions(texts, self._contexts(articles, speakers, texts))
         return [
-            self._records(sentences, attribute(sentences, author=author, genre=genre), predictions)
-            for sentences in articles
+            self._records(article.sentences, found, predictions)
+            for article, found in zip(articles, speakers, strict=True)
         ]
 
-    @staticmethod
+    def _contexts(
+        self, articles: Sequence[Any], speakers: Sequence[Sequence[Any]], texts: Sequence[str]
+    ) -> list[str] | None:
+        """What the model sees next to each sentence: what it saw in training (``data.context``)."""
+        if self.model.context_ == "speaker":
+            return [found.cue for document in speakers for found in document]
+        if self.model.uses_context_:
+            owners = [i for i, article in enumerate(articles) for _ in article.sentences]
+            return previous_sentences(owners, texts)
+        return None
+
     def _records(
+        self,
         sentences: Sequence[Any],
-        attributions: Sequence[Any],
+        speakers: Sequence[Any],
         predictions: Iterator[tuple[dict[str, Any], dict[str, dict[str, float]]]],
     ) -> list[dict[str, Any]]:
+        from src.speakers import speaker_fields
+        from src.speakers.document import NARRATOR, UNIDENTIFIED_ISSUER
+
         records = []
-        for sentence, attribution in zip(sentences, attributions, strict=True):
+        for sentence, found in zip(sentences, speakers, strict=True):
             labels, proba = next(predictions)
             record: dict[str, Any] = {"index": sentence.index, "text": sentence.text, "turn": sentence.turn}
-            for head in STANCE_HEADS:
-                if head in labels:
-                    record[head] = labels[head]
-                    record[f"{head}_probabilities"] = proba[head]
-            record["speaker"] = attribution.speaker
-            record["speaker_mention"] = attribution.mention
-            record[ROLE_HEAD] = labels.get(ROLE_HEAD)
-            if ROLE_HEAD in proba:
-                record[f"{ROLE_HEAD}_probabilities"] = proba[ROLE_HEAD]
-            for head in labels:  # heads of users' own schemes pass through unchanged
-                if head not in STANCE_HEADS and head != ROLE_HEAD:
-                    record[head] = labels[head]
+            for head in self.model.heads:
+                if head.field != SPEAKER_ROLE:
+                    record[head.name] = labels[head.name]
+                    record[f"{head.name}_probabilities"] = proba[head.name]
+            record.update(speaker_fields(found))
+            # The role of a resolved speaker comes from the speaker rules; the role head answers for the rest.
+            role_head = next((h.name for h in self.model.heads if h.field == SPEAKER_ROLE), None)
+            if record[SPEAKER_ROLE] is None and role_head is not None:
+                record[SPEAKER_ROLE] = labels[role_head]
+                record["role_source"] = "classifier"
+                if found.method == "narrator" and labels[role_head] != NARRATOR:
+                    record["speaker"] = UNIDENTIFIED_ISSUER  # an unsourced sentence whose issuer is unknown
+            if role_head is not None:
+                record[f"{SPEAKER_ROLE}_probabilities"] = proba[role_head]
             records.append(record)
         return records
+
+
+def _document_options(
+    n: int, genre: str | None, author: str | None, documents: Sequence[Mapping[str, Any]] | None
+) -> list[dict[str, Any]]:
+    """Per article, the known facts for the speaker package, checked against the fields it takes."""
+    if documents is not None and len(documents) != n:
+        raise ValueError(f"got {len(documents)} document entries for {n} articles")
+    out = []
+    for entry in documents or [{}] * n:
+        unknown = set(entry) - set(DOCUMENT_FIELDS)
+        if unknown:
+            raise ValueError(
+                f"unknown document fields {sorted(unknown)}; known: {', '.join(DOCUMENT_FIELDS)}"
+            )
+        options = {"genre": genre, "author": author, **{k: v for k, v in entry.items() if v is not None}}
+        out.append({k: v for k, v in options.items() if v is not None})
+    return out
 
 
 def stance_profile(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
@@ -289,8 +352,8 @@ def stance_profile(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
         labels = stances(record)
         overall.update(labels)
         by_speaker.setdefault(record["speaker"], Counter()).update(labels)
-        if record.get(ROLE_HEAD):
-            roles.setdefault(record["speaker"], Counter())[record[ROLE_HEAD]] += 1
+        if record.get(SPEAKER_ROLE):
+            roles.setdefault(record["speaker"], Counter())[record[SPEAKER_ROLE]] += 1
     return {
         "sentences": len(records),
         "stance": dict(overall.most_common()),
@@ -310,6 +373,7 @@ def load_labeller(
     quantize: bool = False,
     batch_size: int = 2048,
     workers: int | None = None,
+    officeholders: Sequence[str | os.PathLike[str]] = (),
 ) -> Labeller:
     """Load a saved run (or its ``model/`` directory) for labelling.
 
@@ -319,6 +383,8 @@ def load_labeller(
         batch_size: Sentences per model call.
         workers: Labelling processes; ``None`` picks :func:`default_workers` (every core for TF-IDF, one for the
             torch families, which use every core already).
+        officeholders: Your own officeholders tables (CSV, the columns of ``data/speakers/officeholders.csv``),
+            consulted before the shipped table.
 
     Raises:
         ModelError: Missing files, an incompatible package version, or untrusted content.
@@ -328,6 +394,11 @@ def load_labeller(
         if not model.supports_int8:
             raise ModelError(f"{run_or_model_dir}: quantize: the {model.family} family has no int8 mode")
         model = model.quantize()
+    from src.speakers.officeholders import load_officeholders
+
     return Labeller(
-        model, batch_size=batch_size, workers=default_workers(model) if workers is None else workers
+        model,
+        batch_size=batch_size,
+        workers=default_workers(model) if workers is None else workers,
+        officeholders=load_officeholders(officeholders),
     )

@@ -25,10 +25,17 @@ from src.speakers.affiliation import (
     JOINT,
     NARRATOR,
     DocumentRoles,
-    countries_named,
     phrase_role,
     strip_titles,
 )
+from src.speakers.cues import COUNTRY_PATTERN
+from src.speakers.lexicon import load_lexicon
+from src.speakers.mentions import alias
+
+_LEXICON = load_lexicon()
+_COUNTRY_CANONICAL = _LEXICON.countries
+_COUNTRY_ADJECTIVE = _LEXICON.country_adjectives
+_THE_PARTIES = _LEXICON.parties_with_the
 
 OFFICIAL_KINDS = frozenset({"press_statement", "remarks", "readout", "joint_statement", "press_conference"})
 VOICE_KINDS = frozenset({"news", "opinion"})
@@ -140,13 +147,65 @@ def _publisher_in(lines: Sequence[str]) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _joint_parties(title: str) -> str | None:
-    """ "Joint Statement of the United States and Japan" -> "United States and Japan (joint statement)"."""
-    countries = [c for c in countries_named(title) if c != "United Nations"]
-    if len(countries) < 2:
+# "G7 Leaders' Statement", "Quad Foreign Ministers' Joint Statement": the group and its members.
+_GROUP_STATEMENT = re.compile(
+    r"\b("
+    + "|".join(map(re.escape, _LEXICON.statement_groups))
+    + r")\s+((?:[A-Z][a-z]+\s+(?:and\s+)?){0,4}?(?:"
+    + "|".join(map(re.escape, _LEXICON.statement_group_members))
+    + r"))'?"
+)
+_MINISTRY_OF = re.compile(r"^(Ministry of [A-Z][\w ]*?) of (?:the )?(.+)$")
+_INSTITUTIONAL = re.compile(
+    r"\b(?:" + "|".join(map(re.escape, _LEXICON.institutional_publisher_words)) + r")\b"
+)
+
+
+def canonical_publisher(publisher: str) -> str:
+    """ "Ministry of Foreign Affairs of Japan" -> "Japanese Ministry of Foreign Affairs", aliases applied."""
+    publisher = publisher.strip()
+    match = _MINISTRY_OF.match(publisher)
+    if match:
+        adjective = _COUNTRY_ADJECTIVE.get(match.group(2).strip())
+        if adjective:
+            publisher = f"{adjective} {match.group(1)}"
+    return alias(publisher)
+
+
+def _joint_parties(text: str) -> str | None:
+    names = [_COUNTRY_CANONICAL[m.group(1)] for m in COUNTRY_PATTERN.finditer(text)]
+    names = [n for n in dict.fromkeys(names) if n != "ASEAN"] or list(dict.fromkeys(names))
+    if len(names) < 2:
         return None
-    named = countries[0] if len(countries) == 1 else ", ".join(countries[:-1]) + " and " + countries[-1]
-    return f"{named} (joint statement)"
+    # Annotators write "Australia, Japan and the United States": "the" before a later-listed United States,
+    # United Kingdom or European Union (the corpus is split on this; this form is the more frequent).
+    shown = [names[0]] + [f"the {n}" if n in _THE_PARTIES else n for n in names[1:]]
+    return " and ".join(shown) if len(shown) == 2 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def document_author(genre: str | None, title: str | None, publisher: str | None) -> str | None:
+    """The issuing author of an official document, derived from its title and publisher only.
+
+    Joint statements name their parties from the title ("Joint Statement of the U.S.-Japan ..." -> "United States
+    and Japan (joint statement)", "G7 Leaders' ..." -> "G7 leaders (joint statement)") or the publisher; readouts and spokesperson
+    statements name their publisher ("Ministry of Foreign Affairs of Japan" -> "Japanese Ministry of Foreign
+    Affairs"); transcripts name an institutional publisher. Annotated speakers are never consulted.
+
+    Returns:
+        The author, or ``None`` for news, editorials, commentary and non-institutional transcripts.
+    """
+    title, publisher = title or "", publisher or ""
+    if genre == "joint_statement":
+        group = _GROUP_STATEMENT.search(title)
+        if group:
+            return f"{group.group(1)} {group.group(2).strip().lower()} (joint statement)"
+        parties = _joint_parties(title) or _joint_parties(publisher)
+        return f"{parties} (joint statement)" if parties else (canonical_publisher(publisher) or None)
+    if genre in ("readout", "spokesperson"):
+        return canonical_publisher(publisher) or None
+    if genre == "transcript" and _INSTITUTIONAL.search(publisher):
+        return canonical_publisher(publisher)
+    return None
 
 
 def find_issuer(
@@ -156,6 +215,7 @@ def find_issuer(
     roles: DocumentRoles,
     genre: str | None = None,
     author: str | None = None,
+    publisher: str | None = None,
 ) -> Issuer:
     """Work out the document's issuer from its title, header lines and what the user gave.
 
@@ -165,21 +225,30 @@ def find_issuer(
         roles: The document's role memory (officials found here are remembered in it).
         genre: A corpus genre given by the user (codebook §9.3), or ``None``.
         author: The issuing author given by the user, or ``None``.
+        publisher: The publisher given by the user (an article table's source column), or ``None``.
     """
     kind = GENRE_KINDS.get(genre or "") or next(filter(None, map(document_kind_of_line, header)), None)
     bylined = any(_BYLINE.match(line) for line in header)
     kind = kind or kind_in_title(title) or ("news" if bylined else None)
+    header = [*header, publisher] if publisher else list(header)
     official, official_role = _official_in(header, title, roles)
-    publisher, publisher_role = _publisher_in(header)
+    found_publisher, publisher_role = _publisher_in(header)
     if official and official_role is None and publisher_role:
         # An official without a country in the header of a ministry's page speaks for that ministry's side.
         official_role = publisher_role
         roles.remember(official, official_role)
+    if genre and publisher:
+        # Metadata as an article table gives it (the bundled corpus): the codebook's naming conventions.
+        author = author or document_author(genre, title, publisher)
+        if kind in VOICE_KINDS:
+            return Issuer(kind, NARRATOR, NARRATOR, official, official_role)
+        if author and kind == "joint_statement":
+            return Issuer(kind, author, JOINT, official, official_role)
     if author:
         return Issuer(
             kind or "press_statement",
             author,
-            phrase_role(author) or roles.known(author),
+            phrase_role(author) or roles.known(author) or publisher_role,
             official,
             official_role,
         )
@@ -187,11 +256,18 @@ def find_issuer(
         return Issuer(kind or "news", NARRATOR, NARRATOR, official, official_role)
     if kind == "joint_statement" or _JOINT_PARTIES.search(title):
         parties = _joint_parties(title) or _joint_parties(" ".join(header))
-        return Issuer("joint_statement", parties or publisher, JOINT, official, official_role)
+        name = f"{parties} (joint statement)" if parties else found_publisher
+        return Issuer("joint_statement", name, JOINT, official, official_role)
     if kind in ("remarks", "press_statement") and official:
         return Issuer(kind, official, official_role, official, official_role)
-    if publisher:
-        return Issuer(kind or "press_statement", publisher, publisher_role, official, official_role)
+    if found_publisher:
+        return Issuer(
+            kind or "press_statement",
+            canonical_publisher(found_publisher),
+            publisher_role,
+            official,
+            official_role,
+        )
     if official:
         return Issuer(kind or "press_statement", official, official_role, official, official_role)
     return Issuer(kind)

@@ -139,7 +139,6 @@ class DocumentNames:
     last_pair: str | None = None
     unscanned: list[str] = field(default_factory=list)  # later sentences, not yet searched for such parties
     turn_names: dict[str, str] = field(default_factory=dict)  # turn label -> speaker
-    label_speakers: dict[str, str] = field(default_factory=dict)  # turn label -> speaker it names (memo)
     titled: set[str] = field(default_factory=set)  # names written right after a title ("Minister Hayashi")
     unregistered: list[str] = field(default_factory=list)  # texts whose names are not recorded yet, in order
     # name token -> (fullest name with it, full names) from just the unregistered texts that contain the token

@@ -2,19 +2,20 @@
 
 Ingestion finds the labels (``src.labelling.turn_labels``); this module reads them:
 
-* a titled name ("SECRETARY HOLT:", "Foreign Minister Kaneshiro:", "MR. PRICE:") is that person, by the
-  fullest form of the name in the document; the role comes from the title's words, what the document said of
+* a titled name ("SECRETARY HOLT:", "Foreign Minister Kaneshiro:", "Spokesperson Liu Bo:") is that person, by
+  the fullest form of the name in the document; the role comes from the title's words, what the document said of
   the person, or the officeholders tables;
 * a question ("Q:", "QUESTION:", "Question (NHK):"), or a turn labelled with a news outlet ("AFP:", "NHK,
   Yamamoto:") is a reporter's, role ``other``: the reporter the label names, else the outlet's reporter;
 * an answer ("A:") is the official the header names, or the issuer;
-* a moderator speaks for the issuer of an official document, and for themselves elsewhere (``other``).
+* a moderator speaks for the issuer of an official document, and for themselves elsewhere (``other``);
+* a country ("Japan:", at a council meeting) is that country's delegation; a chair or president is the body's
+  (from the title: "Security Council President").
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from src.speakers.affiliation import (
@@ -28,8 +29,11 @@ from src.speakers.affiliation import (
     title_case,
 )
 from src.speakers.issuer import Issuer
+from src.speakers.mentions import PARENTHETICAL, DocumentNames, person_tokens
 
 _PARENTHESIZED = re.compile(r"^(?P<base>[^()]*?)\s*\((?P<inside>[^()]*)\)\s*$")
+_CHAIRS = ("president", "the president", "chair", "the chair", "chairperson")
+_BODIES = ("Security Council", "Council", "Committee")
 
 
 @dataclass(frozen=True)
@@ -44,35 +48,45 @@ def _reporter(outlet: str | None) -> TurnSpeaker:
     return TurnSpeaker(f"{outlet} reporter" if outlet else "reporter", OTHER)
 
 
+def _full_name(name: str, doc: DocumentNames | None) -> str:
+    return doc.full_name(name) if doc is not None and name else name
+
+
 def read_turn(
-    label: str, *, issuer: Issuer, roles: DocumentRoles, full_name: Callable[[str], str] = str
+    label: str, *, issuer: Issuer, roles: DocumentRoles, doc: DocumentNames | None = None
 ) -> TurnSpeaker:
     """Read one turn label.
 
     Args:
         label: The label as ingested, without its colon ("SECRETARY HOLT", "NHK, Yamamoto", "Q").
         issuer: The document's issuer (answers and moderators speak for it).
-        roles: The document's role memory.
-        full_name: Maps a name as the label gives it to its fullest form in the document.
+        roles: The document's role memory (a person the label places is remembered in it).
+        doc: The document's names, to give a person the fullest form of their name.
     """
     lexicon = load_affiliation_lexicon()
     label = label.strip().rstrip(".")
     match = _PARENTHESIZED.match(label)
-    base, inside = (match.group("base"), match.group("inside").strip()) if match else (label, None)
-    low = base.casefold().strip()
+    base, inside = (match.group("base").strip(), match.group("inside").strip()) if match else (label, None)
+    low = base.casefold()
     first = base.split(",")[0].strip()
     if lexicon.outlet(base):
         return _reporter(lexicon.outlet(base))
     if lexicon.outlet(first) and "," in base:  # "NHK, Yamamoto": the label names the reporter
-        return TurnSpeaker(full_name(base.split(",", 1)[1].strip()), OTHER)
+        return TurnSpeaker(_full_name(base.split(",", 1)[1].strip(), doc), OTHER)
     if low in lexicon.question_labels:
-        if inside and inside.casefold() in ("audience", "floor"):
+        if inside and inside.casefold() in ("audience", "floor") or low.startswith("audience"):
             return TurnSpeaker("audience member", OTHER)
-        return _reporter(lexicon.outlet(inside) or inside if inside else None)
+        return _reporter((lexicon.outlet(inside) or inside) if inside else None)
     if low in lexicon.answer_labels:
         if issuer.official:
             return TurnSpeaker(issuer.official, issuer.official_role)
         return TurnSpeaker(issuer.name or "spokesperson", issuer.role if issuer.role != NARRATOR else None)
+    if low in _CHAIRS and doc is not None:
+        body = next((b for b in _BODIES if b.lower() in doc.title.lower()), None)
+        if body:
+            return TurnSpeaker(f"{body} President" if "president" in low else f"{body} Chair", None)
+    if base in lexicon.country_of and lexicon.country_of[base] == base:
+        return TurnSpeaker(f"{base} delegation", lexicon.role_of_country(base))
     words = title_case(base).split()
     if words and words[0].casefold() in lexicon.moderator_labels:
         named = strip_titles(" ".join(words[1:])) if len(words) > 1 else inside
@@ -80,9 +94,10 @@ def read_turn(
         if role is None:
             speaks_for_issuer = issuer.is_official and issuer.role not in (None, JOINT, NARRATOR)
             role = issuer.role if speaks_for_issuer else OTHER
-        return TurnSpeaker(full_name(named) if named else words[0].casefold(), role)
-    titled = title_case(base)
-    name = full_name(strip_titles(titled))
+        return TurnSpeaker(_full_name(named, doc) if named else words[0].casefold(), role)
+    titled = title_case(PARENTHETICAL.sub("", base).strip())
+    person = person_tokens(titled)
+    name = _full_name(" ".join(person), doc) if person else strip_titles(titled)
     role = phrase_role(titled) or roles.known(name)
     if role is None and issuer.official and name.split()[-1] == issuer.official.split()[-1]:
         role = issuer.official_role

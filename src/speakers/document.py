@@ -1,0 +1,171 @@
+"""One document's speakers: who says each sentence, for whom, and where the role came from.
+
+:func:`attribute_document` puts the package together for an ingested article:
+
+1. the issuer from the title, the header lines and what the user gave (:mod:`~src.speakers.issuer`);
+2. the roles the document gives the people it names ("Japanese Foreign Minister Rina Kaneshiro") and the
+   officeholders tables on the document's date (:class:`~src.speakers.affiliation.DocumentRoles`);
+3. the speaker of every sentence (:func:`~src.speakers.attribution.attribute`), transcript turns read by
+   :func:`~src.speakers.turns.read_turn`;
+4. the role of every sentence whose speaker is resolved, with its ``role_source``:
+
+   * ``turn``: the turn label's person or the questioner;
+   * ``mention``: the speaker the sentence names (or continues from a quotation or a pronoun);
+   * ``issuer``: the document's own voice (an official document's issuer, the narrator of news and opinion);
+   * ``None``: nothing tells; labelling then takes the trained role head's answer (``classifier``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from src.labelling.furniture import date_in
+from src.labelling.ingest import Article, IngestedSentence
+from src.speakers.affiliation import NARRATOR, DocumentRoles
+from src.speakers.attribution import attribute
+from src.speakers.issuer import GENRE_KINDS, VOICE_KINDS, find_issuer
+from src.speakers.mentions import DocumentNames
+from src.speakers.officeholders import Officeholders
+from src.speakers.turns import TurnSpeaker, read_turn
+
+# The corpus genre that makes attribution fall back to the issuer the way each document kind needs.
+KIND_GENRES = {
+    "press_statement": "spokesperson",
+    "remarks": "spokesperson",
+    "readout": "readout",
+    "joint_statement": "joint_statement",
+    "press_conference": "transcript",
+    "news": "news",
+    "opinion": "editorial",
+}
+UNIDENTIFIED_ISSUER = "unidentified issuer"
+
+
+@dataclass(frozen=True)
+class SentenceSpeaker:
+    """Who says one sentence.
+
+    Attributes:
+        speaker: Canonical speaker (codebook §6.2), ``narrator``, or the document's issuer.
+        mention: The exact substring naming the source, or ``None``.
+        role: The speaker's role, or ``None`` when nothing tells (the role head decides).
+        role_source: ``turn``, ``mention`` or ``issuer``; ``None`` with ``role``.
+        method: The attribution rule that found the speaker.
+        cue: The words that identify the speaker (the mention, the turn label, the issuer, ``narrator``):
+            what the role head sees with the sentence (``data.context=speaker``).
+    """
+
+    speaker: str
+    mention: str | None
+    role: str | None
+    role_source: str | None
+    method: str
+    cue: str
+
+
+def attribute_document(
+    article: Article,
+    *,
+    genre: str | None = None,
+    author: str | None = None,
+    publisher: str | None = None,
+    date: date | str | None = None,
+    officeholders: Officeholders | None = None,
+) -> list[SentenceSpeaker]:
+    """Speakers and roles of every sentence of an ingested article.
+
+    Args:
+        article: The ingested article (sentences and header).
+        genre: The document genre, if the user knows it (codebook §9.3).
+        author: The issuing author, if the user knows it.
+        publisher: The publisher or source, if the user knows it (read like a header line).
+        date: The document's date (``YYYY-MM-DD`` or a date); else the header's date, if any.
+        officeholders: Tables for the roles of named officials.
+    """
+    sentences = article.sentences
+    if not sentences:
+        return []
+    title = sentences[0].text
+    roles = DocumentRoles(officeholders, _as_date(date) or date_in(article.header))
+    for sentence in sentences:
+        roles.learn(sentence.text)
+    issuer = find_issuer(title, article.header, roles=roles, genre=genre, author=author, publisher=publisher)
+    turns: dict[str, TurnSpeaker] = {}
+
+    def turn_speaker(label: str, doc: DocumentNames) -> str:
+        if label not in turns:
+            turns[label] = read_turn(label, issuer=issuer, roles=roles, doc=doc)
+        return turns[label].speaker
+
+    attribution_genre = genre or KIND_GENRES.get(issuer.kind or "")
+    official_voice = issuer.name if issuer.name != NARRATOR else None
+    attributions = attribute(
+        sentences, author=official_voice, genre=attribution_genre, turn_speaker=turn_speaker
+    )
+    speaks_as_narrator = issuer.kind in VOICE_KINDS or GENRE_KINDS.get(genre or "") in VOICE_KINDS
+    out: list[SentenceSpeaker] = []
+    role_of: dict[str, str] = {}
+    for sentence, found in zip(sentences, attributions, strict=True):
+        role, source, cue = None, None, found.mention or found.speaker
+        if found.method == "turn":
+            turn = turns.get(sentence.turn or "")
+            role = turn.role if turn and found.speaker == turn.speaker else roles.known(found.speaker)
+            source, cue = "turn", sentence.turn or found.speaker
+        elif found.method == "author":
+            role, source = issuer.role, "issuer"
+        elif found.method == "narrator":
+            role, source = (NARRATOR, "issuer") if speaks_as_narrator else (None, None)
+        elif found.method == "continued_quote":
+            role, source = role_of.get(found.speaker), "mention"
+        else:
+            role = roles.of(found.speaker, found.mention)
+            if role is None and found.speaker == issuer.name:
+                role = issuer.role
+            source = "mention"
+        if role is None:
+            source = None
+        else:
+            role_of.setdefault(found.speaker, role)
+        out.append(SentenceSpeaker(found.speaker, found.mention, role, source, found.method, cue))
+    return out
+
+
+def _as_date(value: date | str | None) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def attribute_sentences(
+    texts: Sequence[str],
+    *,
+    genre: str | None = None,
+    publisher: str | None = None,
+    turns: Sequence[str | None] | None = None,
+    officeholders: Officeholders | None = None,
+) -> list[SentenceSpeaker]:
+    """:func:`attribute_document` for a document given as its sentences (title first), as a corpus gives it."""
+    turns = turns or [None] * len(texts)
+    sentences = [
+        IngestedSentence(text, i, turn, i, i == 0)
+        for i, (text, turn) in enumerate(zip(texts, turns, strict=True))
+    ]
+    return attribute_document(
+        Article(sentences), genre=genre, publisher=publisher, officeholders=officeholders
+    )
+
+
+def speaker_fields(found: SentenceSpeaker) -> dict[str, Any]:
+    """The output record's speaker fields (the role may still come from the role head)."""
+    return {
+        "speaker": found.speaker,
+        "speaker_mention": found.mention,
+        "speaker_role": found.role,
+        "role_source": found.role_source,
+    }

@@ -1,0 +1,209 @@
+"""Score speakers end to end: raw document in, speaker name and role per sentence out, against gold labels.
+
+    python -m src.speakers.evaluate --run outputs/runs/<multitask run>      # both sets, with the role head
+    python -m src.speakers.evaluate --set format_suite                      # rules only (no fallback)
+
+Two sets, and they mean different things:
+
+* ``format_suite`` (``data/format_suite/``): **out-of-sample**. 42 documents in 9 publication formats, written
+  from the codebook alone before the speaker rules were changed, by helpers who never saw the rules; each is
+  labelled from its raw text only, as a user pastes it, with the suite's own officeholders tables.
+* ``corpus`` (``data/corpus/``): **in-sample**. The rules were developed while reading it, and the role head was
+  trained on most of it. Its documents carry no source line, so their genre and publisher are given as metadata,
+  as an article table would give them.
+
+Per format (the corpus: per genre) it prints speaker-name accuracy (exact after light normalization, and lenient
+on spelling conventions), role accuracy and macro-F1, the accuracy of roles that came from a resolved speaker,
+and where roles came from (``role_source``). Gold sentences that ingestion did not reproduce count as wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter, defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from src.errors import DiplostanceError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SETS = {
+    "format_suite": PROJECT_ROOT / "data" / "format_suite",
+    "corpus": PROJECT_ROOT / "data" / "corpus",
+}
+ROLE_SOURCES = ("turn", "mention", "issuer", "classifier")
+MISSING = "(not found)"
+# Labels one document's raw text with its metadata: records with text, speaker, speaker_role, role_source.
+LabelFunction = Callable[[Sequence[str], Sequence[Mapping[str, Any]]], list[list[dict[str, Any]]]]
+
+
+@dataclass
+class Slice:
+    """Gold and predicted values for one format, genre or the whole set."""
+
+    names: list[tuple[str, str]] = field(default_factory=list)
+    roles: list[tuple[str, str]] = field(default_factory=list)
+    sources: Counter[str] = field(default_factory=Counter)
+    resolved: list[bool] = field(default_factory=list)
+
+    def add(self, gold: Mapping[str, Any], record: Mapping[str, Any] | None) -> None:
+        predicted_name = MISSING if record is None else str(record.get("speaker"))
+        predicted_role = MISSING if record is None else str(record.get("speaker_role"))
+        self.names.append((str(gold.get("speaker")), predicted_name))
+        self.roles.append((str(gold.get("speaker_role")), predicted_role))
+        source = "(not found)" if record is None else str(record.get("role_source") or "none")
+        self.sources[source] += 1
+        if record is not None and source in ("turn", "mention", "issuer"):
+            self.resolved.append(predicted_role == gold.get("speaker_role"))
+
+    def scores(self) -> dict[str, Any]:
+        from sklearn.metrics import f1_score
+
+        from src.speakers.mentions import lenient_speaker, normalize_speaker
+
+        n = max(len(self.names), 1)
+        gold_roles = [g for g, _ in self.roles]
+        return {
+            "n": len(self.names),
+            "name": sum(normalize_speaker(g) == normalize_speaker(p) for g, p in self.names) / n,
+            "name_lenient": sum(lenient_speaker(g) == lenient_speaker(p) for g, p in self.names) / n,
+            "role_accuracy": sum(g == p for g, p in self.roles) / n,
+            "role_macro_f1": float(
+                f1_score(
+                    gold_roles, [p for _, p in self.roles], labels=sorted(set(gold_roles)), average="macro"
+                )
+            )
+            if self.roles
+            else 0.0,
+            "resolved_share": len(self.resolved) / n,
+            "resolved_role_accuracy": sum(self.resolved) / len(self.resolved)
+            if self.resolved
+            else float("nan"),
+            "sources": {s: self.sources[s] / n for s in self.sources},
+        }
+
+
+def read_set(directory: Path) -> tuple[dict[str, list[dict[str, Any]]], dict[str, dict[str, Any]]]:
+    """Gold sentences by document (in order) and document metadata of an evaluation set."""
+    from src.data.corpus import read_annotated_corpus
+
+    return read_annotated_corpus(directory)
+
+
+def evaluate_set(
+    directory: Path, label: LabelFunction, *, metadata: bool, slice_by: str
+) -> dict[str, dict[str, Any]]:
+    """Label every document of a set from its raw text and score it per ``slice_by`` value and overall.
+
+    Args:
+        directory: The set's folder (``raw/``, ``documents.jsonl``, ``sentences.jsonl``).
+        label: Labels raw texts with their metadata.
+        metadata: Pass genre and publisher to the labeller (the corpus), or nothing but the text (the suite).
+        slice_by: The document field to group by (``format`` or ``genre``).
+    """
+    from src.labelling.reading import read_article
+
+    by_doc, documents = read_set(directory)
+    doc_ids = [d for d in by_doc if (directory / "raw" / f"{d}.txt").is_file()]
+    raws = [read_article(directory / "raw" / f"{d}.txt") for d in doc_ids]
+    metas = [
+        {k: documents[d].get(k) for k in ("genre", "publisher", "date")} if metadata else {} for d in doc_ids
+    ]
+    labelled = label(raws, metas)
+    slices: dict[str, Slice] = defaultdict(Slice)
+    for doc_id, records in zip(doc_ids, labelled, strict=True):
+        by_text: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for record in records:
+            by_text[record["text"]].append(record)
+        group = str(documents.get(doc_id, {}).get(slice_by))
+        for gold in by_doc[doc_id]:
+            matches = by_text.get(gold["text"])
+            record = matches.pop(0) if matches else None
+            slices[group].add(gold, record)
+            slices["all"].add(gold, record)
+    return {name: s.scores() for name, s in sorted(slices.items(), key=lambda kv: (kv[0] == "all", kv[0]))}
+
+
+def render(title: str, scores: Mapping[str, Mapping[str, Any]]) -> str:
+    """One table: a row per format or genre, then the whole set."""
+    from src.report import format_table
+
+    rows = []
+    for name, s in scores.items():
+        shares = " ".join(f"{k[:4]} {s['sources'].get(k, 0):.0%}" for k in (*ROLE_SOURCES, MISSING))
+        rows.append(
+            [
+                name,
+                s["n"],
+                f"{s['name']:.1%}",
+                f"{s['name_lenient']:.1%}",
+                f"{s['role_accuracy']:.1%}",
+                f"{s['role_macro_f1']:.3f}",
+                f"{s['resolved_role_accuracy']:.1%}",
+                shares,
+            ]
+        )
+    headers = ["slice", "n", "name", "lenient", "role acc", "role F1", "resolved role acc", "role source"]
+    return f"{title}\n{format_table(rows, headers)}"
+
+
+def labeller_function(run: str | None, officeholders: Sequence[str]) -> tuple[LabelFunction, Any]:
+    """Label with a saved run (roles fall back to its role head), or with the speaker rules alone."""
+    if run is not None:
+        from src.labelling import load_labeller
+
+        labeller = load_labeller(run, officeholders=officeholders)
+        return (lambda raws, metas: labeller.predict_articles(raws, documents=metas)), labeller
+    from src.labelling.ingest import ingest_article
+    from src.speakers import speaker_records
+    from src.speakers.officeholders import load_officeholders
+
+    table = load_officeholders(officeholders)
+
+    def rules_only(raws: Sequence[str], metas: Sequence[Mapping[str, Any]]) -> list[list[dict[str, Any]]]:
+        return [
+            speaker_records(ingest_article(raw), officeholders=table, **meta)
+            for raw, meta in zip(raws, metas, strict=True)
+        ]
+
+    return rules_only, None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command line: score one or both sets."""
+    parser = argparse.ArgumentParser(
+        prog="python -m src.speakers.evaluate", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--run", help="a run directory whose role head is the fallback (multitask or speaker_role)"
+    )
+    parser.add_argument("--set", choices=[*SETS, "both"], default="both")
+    args = parser.parse_args(argv)
+    chosen = list(SETS) if args.set == "both" else [args.set]
+    try:
+        for name in chosen:
+            directory = SETS[name]
+            extra = sorted(str(p) for p in directory.glob("*officeholders.csv"))
+            label, _ = labeller_function(args.run, extra)
+            in_sample = name == "corpus"
+            scores = evaluate_set(
+                directory, label, metadata=in_sample, slice_by="genre" if in_sample else "format"
+            )
+            kind = (
+                "IN-SAMPLE: rules developed on it" if in_sample else "OUT-OF-SAMPLE: frozen before the rules"
+            )
+            fallback = (
+                f"role head of {args.run}" if args.run else "no role head: unresolved roles count as wrong"
+            )
+            print(render(f"\n{name} ({kind}; {fallback})", scores))
+    except DiplostanceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
