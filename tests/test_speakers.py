@@ -1,0 +1,169 @@
+"""Speakers end to end: a role that comes from a turn, a mention or the issuer beats the role head, the role head
+answers only for the rest, and every record says where its role came from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from src.labelling import load_labeller
+from src.labelling.ingest import ingest_article
+from src.speakers import speaker_records
+from src.speakers.officeholders import load_officeholders
+from src.train import train
+
+PRESS_CONFERENCE = """Joint Press Availability with Japanese Foreign Minister Rina Kaneshiro
+
+Remarks
+Ann Holt, Secretary of State
+Tokyo, Japan
+March 3, 2023
+
+MODERATOR: Good afternoon. We will take two questions.
+
+SECRETARY HOLT: Thank you. It is good to be back in Tokyo.
+
+Our alliance has never been stronger.
+
+FOREIGN MINISTER KANESHIRO: Thank you, Ann. Japan will stand with the United States.
+
+NHK, Yamamoto: A question for both ministers. What did you agree on?
+
+Q: Will you visit Beijing?
+
+A: We have no plans to announce.
+"""
+
+WIRE_STORY = """Tokyo and Manila sign access pact
+
+By Jo Reyes | Wire | 2023-03-03
+
+Japan and the Philippines signed a reciprocal access agreement on Friday. Japanese Foreign Minister Rina \
+Kaneshiro called it historic. "This is a new chapter," she said. A Chinese foreign ministry spokesperson said \
+Beijing opposed bloc confrontation. Analysts in Manila said the deal would deter coercion.
+"""
+
+STATEMENT = """Statement on the Anniversary of the Maritime Accord
+
+Press Statement
+Ann Holt, Secretary of State
+June 1, 2023
+
+The United States marks the anniversary of the accord. We remain committed to freedom of navigation.
+"""
+
+
+def roles(raw: str) -> list[tuple[str, str | None, str | None]]:
+    records = speaker_records(ingest_article(raw), officeholders=load_officeholders())
+    return [(r["speaker"], r["speaker_role"], r["role_source"]) for r in records]
+
+
+def test_transcript_turns_give_speaker_and_role() -> None:
+    got = roles(PRESS_CONFERENCE)
+    assert got[0] == ("Ann Holt", "us_government", "issuer")  # the title: the issuer's
+    assert got[1] == ("moderator", "us_government", "turn")  # a moderator of an official event
+    assert got[3] == ("Ann Holt", "us_government", "turn")  # "SECRETARY HOLT", full name from the header
+    assert got[5] == ("Ann Holt", "us_government", "turn")  # the turn runs over paragraphs
+    assert got[6] == ("Rina Kaneshiro", "japan_government", "turn")  # role from the title's "Japanese"
+    assert got[8] == ("Yamamoto", "other", "turn")  # an outlet-named question
+    assert got[10] == ("reporter", "other", "turn")
+    assert got[11] == ("Ann Holt", "us_government", "turn")  # "A:" is the official the header names
+
+
+def test_news_mentions_pronouns_and_narrator() -> None:
+    got = roles(WIRE_STORY)
+    assert got[0] == ("narrator", "narrator", "issuer")  # a bylined story speaks in the narrator's voice
+    assert got[1] == ("narrator", "narrator", "issuer")
+    assert got[2] == ("Rina Kaneshiro", "japan_government", "mention")
+    assert got[3] == ("Rina Kaneshiro", "japan_government", "mention")  # "she"
+    assert got[4][1:] == ("china_government", "mention")
+    assert got[5][1:] == ("other", "mention")  # analysts are not a government
+
+
+def test_statement_under_a_named_official_is_theirs() -> None:
+    got = roles(STATEMENT)
+    assert got[0] == ("Ann Holt", "us_government", "issuer")
+    assert got[2] == (
+        "Ann Holt",
+        "us_government",
+        "issuer",
+    )  # "We remain committed ..." is the issuer's voice
+
+
+def test_user_officeholders_resolve_bare_names(tmp_path: Path) -> None:
+    table = tmp_path / "people.csv"
+    table.write_text(
+        "name,aliases,office,country,role,start,end,shared\n"
+        "Lea Morand,,Foreign Minister,France,other_government,2022-01-01,,false\n",
+        encoding="utf-8",
+    )
+    raw = "Paris weighs in\n\nBy Jo Reyes\n\nLea Morand said the accord was welcome.\n"
+    records = speaker_records(ingest_article(raw), officeholders=load_officeholders([table]))
+    assert records[1]["speaker"] == "Lea Morand"
+    assert (records[1]["speaker_role"], records[1]["role_source"]) == ("other_government", "mention")
+    without = speaker_records(ingest_article(raw), officeholders=load_officeholders())
+    assert without[1]["speaker_role"] is None and without[1]["role_source"] is None
+
+
+@pytest.fixture(scope="module")
+def role_run(tmp_path_factory) -> Path:
+    """A TF-IDF multitask run whose role head sees the speaker cue, trained on the fixture corpus."""
+    from hydra import compose, initialize_config_dir
+
+    from src.config import CONFIG_DIR
+
+    root = tmp_path_factory.mktemp("speakers")
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose(
+            "train",
+            overrides=[
+                "data=fixture",
+                "task=multitask",
+                "data.context=speaker",
+                f"paths.output_dir={root / 'run'}",
+                f"paths.log_dir={root}",
+            ],
+        )
+    train(cfg)
+    return root / "run"
+
+
+def test_resolved_roles_beat_a_role_head_that_disagrees(role_run: Path, monkeypatch) -> None:
+    labeller = load_labeller(role_run, workers=1)
+    model = labeller.model
+    role_head = next(h for h in model.heads if h.field == "speaker_role")
+    real = model.predict_proba
+
+    def china_everywhere(texts, contexts=None):
+        proba = real(texts, contexts)
+        forced = np.zeros_like(proba[role_head.name])
+        forced[:, role_head.labels.index("china_government")] = 1.0
+        return {**proba, role_head.name: forced}
+
+    monkeypatch.setattr(model, "predict_proba", china_everywhere)
+    records = labeller.predict_article(PRESS_CONFERENCE)
+    assert records[3]["speaker_role"] == "us_government" and records[3]["role_source"] == "turn"
+    assert records[3]["speaker_role_probabilities"]["china_government"] == 1.0  # the head disagreed
+    unsourced = labeller.predict_article("Talks resume\n\nThe talks resumed on Monday.\n")
+    # No source line, no issuer: the head answers, and the record says so.
+    assert unsourced[1]["role_source"] == "classifier" and unsourced[1]["speaker_role"] == "china_government"
+    assert unsourced[1]["speaker"] == "unidentified issuer"
+
+
+def test_role_head_fills_in_only_where_the_rules_cannot(role_run: Path) -> None:
+    labeller = load_labeller(role_run, workers=1)
+    assert labeller.model.context_ == "speaker"
+    records = labeller.predict_article(WIRE_STORY)
+    assert [r["role_source"] for r in records] == [
+        "issuer",
+        "issuer",
+        "mention",
+        "mention",
+        "mention",
+        "mention",
+    ]
+    plain = labeller.predict_article("Talks resume\n\nThe talks resumed on Monday.\n")
+    assert plain[1]["role_source"] == "classifier"
+    assert plain[1]["speaker_role"] in labeller.model.heads[1].labels
