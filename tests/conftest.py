@@ -38,3 +38,15 @@ def compose_cfg(tmp_path: Path) -> Callable[..., DictConfig]:
             )
 
     return _compose
+
+
+def train_run(root: Path, *overrides: str) -> Path:
+    """Train one run of the real config with ``overrides`` into ``root / "run"`` (runs table in ``root``)."""
+    from src.train import train
+
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        cfg = compose(
+            "train", overrides=[*overrides, f"paths.output_dir={root / 'run'}", f"paths.log_dir={root}"]
+        )
+    train(cfg)
+    return root / "run"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from src.speakers.evaluate import SETS, evaluate_set, labeller_function
-from src.train import train
+from tests.conftest import train_run
 
 SUITE = SETS["format_suite"]
 
@@ -31,23 +31,8 @@ def test_the_suite_is_frozen() -> None:
 
 @pytest.fixture(scope="module")
 def corpus_run(tmp_path_factory) -> Path:
-    from hydra import compose, initialize_config_dir
-
-    from src.config import CONFIG_DIR
-
-    root = tmp_path_factory.mktemp("suite")
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose(
-            "train",
-            overrides=[
-                "task=multitask",
-                "data.context=speaker",
-                f"paths.output_dir={root / 'run'}",
-                f"paths.log_dir={root}",
-            ],
-        )
-    train(cfg)
-    return root / "run"
+    """A TF-IDF multitask run on the bundled corpus whose role head sees the speaker cue."""
+    return train_run(tmp_path_factory.mktemp("suite"), "task=multitask", "data.context=speaker")
 
 
 def test_format_suite_scores_with_a_tfidf_role_head(corpus_run: Path) -> None:

@@ -10,12 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_dir
 
-from src.config import CONFIG_DIR, PROJECT_ROOT
+from src.config import PROJECT_ROOT
 from src.errors import DataError, ModelError
 from src.labelling.labeller import load_labeller, stance_profile
-from src.train import train
+from tests.conftest import train_run
 
 SEED_RAW = PROJECT_ROOT / "data" / "corpus" / "raw" / "seed-000.txt"
 SEED_GOLD = [
@@ -28,19 +27,7 @@ SEED_GOLD = [
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory) -> Path:
     """A TF-IDF multitask run (stance + speaker role) trained on the fixture corpus."""
-    root = tmp_path_factory.mktemp("predict")
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose(
-            "train",
-            overrides=[
-                "data=fixture",
-                "task=multitask",
-                f"paths.output_dir={root / 'run'}",
-                f"paths.log_dir={root}",
-            ],
-        )
-    train(cfg)
-    return root / "run"
+    return train_run(tmp_path_factory.mktemp("predict"), "data=fixture", "task=multitask")
 
 
 def _cli(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:

@@ -12,7 +12,7 @@ from src.labelling import load_labeller
 from src.labelling.ingest import ingest_article
 from src.speakers import speaker_records
 from src.speakers.officeholders import load_officeholders
-from src.train import train
+from tests.conftest import train_run
 
 PRESS_CONFERENCE = """Joint Press Availability with Japanese Foreign Minister Rina Kaneshiro
 
@@ -110,24 +110,9 @@ def test_user_officeholders_resolve_bare_names(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def role_run(tmp_path_factory) -> Path:
     """A TF-IDF multitask run whose role head sees the speaker cue, trained on the fixture corpus."""
-    from hydra import compose, initialize_config_dir
-
-    from src.config import CONFIG_DIR
-
-    root = tmp_path_factory.mktemp("speakers")
-    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        cfg = compose(
-            "train",
-            overrides=[
-                "data=fixture",
-                "task=multitask",
-                "data.context=speaker",
-                f"paths.output_dir={root / 'run'}",
-                f"paths.log_dir={root}",
-            ],
-        )
-    train(cfg)
-    return root / "run"
+    return train_run(
+        tmp_path_factory.mktemp("speakers"), "data=fixture", "task=multitask", "data.context=speaker"
+    )
 
 
 def test_resolved_roles_beat_a_role_head_that_disagrees(role_run: Path, monkeypatch) -> None:

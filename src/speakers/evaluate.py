@@ -49,11 +49,13 @@ class Slice:
     roles: list[tuple[str, str]] = field(default_factory=list)
     sources: Counter[str] = field(default_factory=Counter)
     resolved: list[bool] = field(default_factory=list)
+    mentions: list[bool] = field(default_factory=list)
 
     def add(self, gold: Mapping[str, Any], record: Mapping[str, Any] | None) -> None:
         predicted_name = MISSING if record is None else str(record.get("speaker"))
         predicted_role = MISSING if record is None else str(record.get("speaker_role"))
         self.names.append((str(gold.get("speaker")), predicted_name))
+        self.mentions.append(record is not None and record.get("speaker_mention") == gold.get("speaker_mention"))
         self.roles.append((str(gold.get("speaker_role")), predicted_role))
         source = "(not found)" if record is None else str(record.get("role_source") or "none")
         self.sources[source] += 1
@@ -84,6 +86,7 @@ class Slice:
             "n": len(self.names),
             "name": sum(normalize_speaker(g) == normalize_speaker(p) for g, p in self.names) / n,
             "name_lenient": sum(lenient_speaker(g) == lenient_speaker(p) for g, p in self.names) / n,
+            "mention": sum(self.mentions) / n,
             "role_accuracy": sum(g == p for g, p in self.roles) / n,
             "role_macro_f1": float(
                 f1_score(
@@ -156,13 +159,14 @@ def render(title: str, scores: Mapping[str, Mapping[str, Any]]) -> str:
                 s["n"],
                 f"{s['name']:.1%}",
                 f"{s['name_lenient']:.1%}",
+                f"{s['mention']:.1%}",
                 f"{s['role_accuracy']:.1%}",
                 f"{s['role_macro_f1']:.3f}",
                 f"{s['resolved_role_accuracy']:.1%}",
                 shares,
             ]
         )
-    headers = ["slice", "n", "name", "lenient", "role acc", "role F1", "resolved role acc", "role source"]
+    headers = ["slice", "n", "name", "lenient", "mention", "role acc", "role F1", "resolved role acc", "role source"]
     return f"{title}\n{format_table(rows, headers)}"
 
 
