@@ -16,7 +16,7 @@ The word lists live in ``data/speakers/affiliation.yaml``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from src.errors import DataError
+from src.speakers.lexicon import word_alternation
 from src.speakers.officeholders import Officeholders
 
 AFFILIATION_FILE = Path(__file__).resolve().parents[2] / "data" / "speakers" / "affiliation.yaml"
@@ -37,9 +38,9 @@ _LEADING_DETERMINER = re.compile(r"^(?:the|a|an|both|all|some|several|two|three)
 
 
 def _alternation(phrases: Iterable[str]) -> str:
-    """A regex alternation of ``phrases``, longest first, each a whole-word match."""
-    ordered = sorted(set(phrases), key=len, reverse=True)
-    return r"(?<![\w.])(?:" + "|".join(re.escape(p) for p in ordered) + r")(?![\w])"
+    """A regex alternation of ``phrases``, each a whole-word match, the longest winning at a position (factored
+    by common prefixes: see :func:`src.speakers.lexicon.word_alternation`)."""
+    return r"(?<![\w.])(?:" + word_alternation(set(phrases)) + r")(?![\w])"
 
 
 @dataclass(frozen=True)
@@ -204,6 +205,7 @@ def _without_places(text: str) -> str:
     return lexicon.country_pattern.sub(" ", text)
 
 
+@lru_cache(maxsize=16384)
 def phrase_role(phrase: str | None) -> str | None:
     """The role the words of a mention, label or name imply, or ``None`` when they do not tell.
 
@@ -238,11 +240,17 @@ class DocumentRoles:
     Args:
         officeholders: Tables to look names up in.
         on: The document's date (picks the right term of an office), or ``None``.
+        texts: The document's sentences (and header lines). They are read for titles and appositives only when
+            a name is looked up that they contain: most documents look up few names, and reading every sentence
+            with the title patterns cost more than the rest of attribution.
     """
 
-    def __init__(self, officeholders: Officeholders | None = None, on: date | None = None) -> None:
+    def __init__(
+        self, officeholders: Officeholders | None = None, on: date | None = None, texts: Sequence[str] = ()
+    ) -> None:
         self.officeholders = officeholders
         self.on = on
+        self._unread = list(texts)
         self._known: dict[str, str] = {}
         # Single words of known names ("Wang", "Yi"); None where two names with different roles share one.
         self._known_words: dict[str, str | None] = {}
@@ -257,7 +265,7 @@ class DocumentRoles:
     def learn(self, text: str) -> None:
         """Remember the roles a sentence gives to the people it names with a title or appositive."""
         lexicon = load_affiliation_lexicon()
-        if not any(c.isupper() for c in text[1:]):
+        if text[1:].islower():  # no capital after the first letter: no name to learn
             return
         for match in lexicon.titled_name_pattern.finditer(text):
             role = phrase_role(match.group(0))
@@ -273,10 +281,29 @@ class DocumentRoles:
                 ):
                     self.remember(match.group("name"), role)
 
+    def _read_about(self, name: str) -> None:
+        """Read (with :meth:`learn`) the texts not read yet that contain a word of ``name``."""
+        words = [w for w in name.split() if len(w) > 1]
+        if not self._unread or not words:
+            return
+        unread = []
+        for text in self._unread:
+            if any(w in text for w in words):
+                self.learn(text)
+            else:
+                unread.append(text)
+        self._unread = unread
+
+    def _remembered(self, name: str) -> str | None:
+        key = name.strip().casefold()
+        return self._known.get(key) or (self._known_words.get(key) if " " not in key else None)
+
     def known(self, name: str) -> str | None:
         """The role the document or the officeholders tables give ``name``."""
-        key = name.strip().casefold()
-        role = self._known.get(key) or (self._known_words.get(key) if " " not in key else None)
+        role = self._remembered(name)
+        if role is None:
+            self._read_about(name)
+            role = self._remembered(name)
         if role:
             return role
         if self.officeholders is not None:

@@ -89,9 +89,8 @@ def attribute_document(
     if not sentences:
         return []
     title = sentences[0].text
-    roles = DocumentRoles(officeholders, _as_date(date) or date_in(article.header))
-    for sentence in sentences:
-        roles.learn(sentence.text)
+    texts = [s.text for s in sentences]
+    roles = DocumentRoles(officeholders, _as_date(date) or date_in(article.header), texts=texts)
     issuer = find_issuer(title, article.header, roles=roles, genre=genre, author=author, publisher=publisher)
     turns: dict[str, TurnSpeaker] = {}
 

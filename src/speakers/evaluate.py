@@ -55,7 +55,9 @@ class Slice:
         predicted_name = MISSING if record is None else str(record.get("speaker"))
         predicted_role = MISSING if record is None else str(record.get("speaker_role"))
         self.names.append((str(gold.get("speaker")), predicted_name))
-        self.mentions.append(record is not None and record.get("speaker_mention") == gold.get("speaker_mention"))
+        self.mentions.append(
+            record is not None and record.get("speaker_mention") == gold.get("speaker_mention")
+        )
         self.roles.append((str(gold.get("speaker_role")), predicted_role))
         source = "(not found)" if record is None else str(record.get("role_source") or "none")
         self.sources[source] += 1
@@ -166,7 +168,17 @@ def render(title: str, scores: Mapping[str, Mapping[str, Any]]) -> str:
                 shares,
             ]
         )
-    headers = ["slice", "n", "name", "lenient", "mention", "role acc", "role F1", "resolved role acc", "role source"]
+    headers = [
+        "slice",
+        "n",
+        "name",
+        "lenient",
+        "mention",
+        "role acc",
+        "role F1",
+        "resolved role acc",
+        "role source",
+    ]
     return f"{title}\n{format_table(rows, headers)}"
 
 

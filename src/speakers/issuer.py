@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from src.labelling.furniture import document_kind_of_line, document_kinds
 from src.speakers.affiliation import (
@@ -93,17 +94,20 @@ class Issuer:
         return self.kind in OFFICIAL_KINDS
 
 
+@lru_cache(maxsize=1)
+def _title_kinds() -> tuple[re.Pattern[str], dict[str, str]]:
+    """One pattern for every document-kind phrase a headline may hold (not section words such as "World")."""
+    phrases = {p: k for p, k in document_kinds().items() if k not in VOICE_KINDS or k == "opinion"}
+    ordered = sorted(phrases, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, ordered)) + r")(?![\w-])")
+    return pattern, phrases
+
+
 def kind_in_title(title: str) -> str | None:
     """The document kind a title names ("Joint Statement of ...", "Readout of ...", "... Press Briefing")."""
-    low = title.casefold()
-    best: tuple[int, str] | None = None
-    for phrase, kind in document_kinds().items():
-        if kind in VOICE_KINDS and kind != "opinion":
-            continue  # section words such as "World" or "Politics" say nothing inside a headline
-        at = re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", low)
-        if at and (best is None or len(phrase) > best[0]):
-            best = (len(phrase), kind)
-    return best[1] if best else None
+    pattern, phrases = _title_kinds()
+    found = [m.group() for m in pattern.finditer(title.casefold())]
+    return phrases[max(found, key=len)] if found else None
 
 
 def _official_in(lines: Sequence[str], title: str, roles: DocumentRoles) -> tuple[str | None, str | None]:
