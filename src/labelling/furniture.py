@@ -203,11 +203,21 @@ def _marks_header(line: str) -> bool:
     )
 
 
+# Fields of one header line: "Press Statement | Ann Holt, Secretary of State | March 3, 2023", "Home > Press".
+HEADER_FIELDS = re.compile(r" *(?:[|·•>]|\s[–—-]\s) *")
+# A line may end in an abbreviation's period without ending a sentence: "Washington, D.C.", "Jr.".
+_ABBREVIATION_END = re.compile(r"(?:\b(?:[A-Z]\.){1,3}|\b(?:Jr|Sr|Inc|Ltd|Co|St)\.)$")
+
+
 def _may_be_header(line: str) -> bool:
-    """Short, and not a sentence: a publisher, an office, a place, a date."""
-    if len(line) > 120 or line.count(" ") >= MAX_HEADING_WORDS:
+    """Short fields, none of them a sentence: a publisher, an office, a place, a date."""
+    if len(line) > 240:  # tested first: splitting a long run of spaces into fields is quadratic
         return False
-    return not ends_like_sentence(line) or _date_or_byline(line) or _marks_header(line)
+    fields = [f for f in HEADER_FIELDS.split(line) if f]
+    if any(len(f) > 120 or f.count(" ") >= MAX_HEADING_WORDS for f in fields):
+        return False
+    ends_sentence = ends_like_sentence(line) and not _ABBREVIATION_END.search(line)
+    return not ends_sentence or _date_or_byline(line) or _marks_header(line)
 
 
 def header_after(lines: Sequence[tuple[str, bool, int]], headline: int) -> list[int]:

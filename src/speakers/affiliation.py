@@ -349,5 +349,5 @@ def strip_titles(name: str) -> str:
 
 
 _HONORIFIC = re.compile(
-    r"(?:Mr|Ms|Mrs|Dr|Prof|Hon)\.?(?=\s)|(?:the|The)(?=\s)|(?:Deputy|Senior|Acting|Chief|Foreign|Defense|Defence)(?:\s+Ministry)?(?=\s)"
+    r"(?:Mr|Ms|Mrs|Dr|Prof|Hon|H\.E|Amb|Sir|Dame)\.?(?=\s)|(?:His|Her) Excellency(?=\s)|The Honou?rable(?=\s)|(?:the|The)(?=\s)|(?:Deputy|Senior|Acting|Chief|Foreign|Defense|Defence)(?:\s+Ministry)?(?=\s)"
 )

@@ -21,11 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from src.labelling.furniture import HEADER_FIELDS as _HEADER_FIELDS
 from src.labelling.furniture import document_kind_of_line, document_kinds
 from src.speakers.affiliation import (
     JOINT,
     NARRATOR,
     DocumentRoles,
+    load_affiliation_lexicon,
     phrase_role,
     strip_titles,
 )
@@ -51,8 +53,16 @@ GENRE_KINDS = {
     "spokesperson": "press_statement",
 }
 _BYLINE = re.compile(r"^By\s+[A-Z]")
+# A person's name: two to four capitalized words.
+_PERSON = re.compile(r"[A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){1,3}")
+_TRAILING_BY = re.compile(r"\s+by\s+.*$")
+# "Ambassador Ann Holt Answers Questions from ...", "Spokesperson Liu Bo Responds to ...".
+_SUBJECT_ANSWERS = re.compile(
+    r"^(?P<who>[A-Z][\w.'’\- ]{2,80}?)\s+(?:Answers|Responds|Replies|Takes|Speaks|Talks|Sits Down)\b"
+)
 _NAMED_BY = re.compile(
-    r"\b(?:Remarks|Statement|Speech|Address|Message|Press Statement|Readout|Interview)\s+(?:by|of|from|with)\s+"
+    r"\b(?:Remarks|Statement|Speech|Address|Message|Press Statement|Readout|Interview|Q&A|Conversation)"
+    r"\s+(?:by|of|from|with)\s+"
     r"(?:the\s+)?(?P<who>[A-Z][\w.'’\- ]{2,80}?)(?=\s+(?:at|on|to|in|before|after|for|during|following|with)\b|[,:;]|$)"
 )
 _POSSESSIVE_OWNER = re.compile(
@@ -110,34 +120,55 @@ def kind_in_title(title: str) -> str | None:
     return phrases[max(found, key=len)] if found else None
 
 
-def _official_in(lines: Sequence[str], title: str, roles: DocumentRoles) -> tuple[str | None, str | None]:
-    """An official named in the header ("Ann Holt, Secretary of State") or the title ("Remarks by ...")."""
-    for line in lines:
-        match = _NAME_THEN_OFFICE.match(line.strip())
-        role = phrase_role(match.group("office")) or roles.known(match.group("name")) if match else None
-        if match and role and role not in (JOINT, NARRATOR):
-            roles.remember(match.group("name"), role)
-            return match.group("name"), role
-    for pattern in (_NAMED_BY, _POSSESSIVE_OWNER):
-        match = pattern.search(title)
-        if match:
-            who = match.group("who").strip()
+def _fields(lines: Sequence[str]) -> list[str]:
+    """The fields of header lines ("Press Statement | Ann Holt, Secretary of State" has two)."""
+    return [f.strip() for line in lines for f in _HEADER_FIELDS.split(line) if f.strip()]
+
+
+def _named_official(text: str, roles: DocumentRoles) -> tuple[str | None, str | None]:
+    """An official a title or header field names as its speaker ("Remarks by ...", "X Answers Questions")."""
+    lexicon = load_affiliation_lexicon()
+    for pattern in (_NAMED_BY, _POSSESSIVE_OWNER, _SUBJECT_ANSWERS):
+        for match in pattern.finditer(text):
+            who = _TRAILING_BY.sub("", match.group("who").strip())
             name = strip_titles(who)
+            if lexicon.outlet(name) or lexicon.outlet(who):
+                continue  # "Interview with Outlet X": the outlet asks, it does not answer
             role = phrase_role(who) or roles.known(name)
-            if role in (JOINT, NARRATOR):
+            if role in (JOINT, NARRATOR, "other") and not _PERSON.fullmatch(name):
                 continue
             if role:
                 roles.remember(name, role)
-            if role or len(name.split()) >= 2:
+            if role or _PERSON.fullmatch(name):
                 return name, role
     return None, None
 
 
+def _official_in(lines: Sequence[str], title: str, roles: DocumentRoles) -> tuple[str | None, str | None]:
+    """An official named in the header ("Ann Holt, Secretary of State", "Statement of Spokesperson Ann Holt") or
+    the title ("Remarks by ...", "Ambassador Ann Holt Answers Questions")."""
+    fields = _fields(lines)
+    for field in fields:
+        match = _NAME_THEN_OFFICE.match(field)
+        name = strip_titles(match.group("name")) if match else None
+        role = phrase_role(match.group("office")) or roles.known(name) if match else None
+        if name and role and role not in (JOINT, NARRATOR):
+            roles.remember(name, role)
+            return name, role
+    for text in (*fields, title):
+        official = _named_official(text, roles)
+        if official[0]:
+            return official
+    return None, None
+
+
 def _publisher_in(lines: Sequence[str]) -> tuple[str | None, str | None]:
-    """The first header line that names a government body, with its role."""
+    """The first header field that names a government body, with its role."""
     for line in lines:
-        for piece in re.split(r"\s*[|·•]\s*|\s+[–—-]\s+", line):
+        for piece in _HEADER_FIELDS.split(line):
             piece = piece.strip().rstrip(".:")
+            if ":" in piece:  # "Source: Ministry of ..." names the body after its label
+                piece = piece.split(":", 1)[1].strip()
             if (
                 not piece
                 or document_kind_of_line(piece)
