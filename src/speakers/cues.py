@@ -116,7 +116,9 @@ def _either_case(word: str) -> str:
 # A sentence-initial group or party of an official document ("They", "Both sides", "The two leaders", "The EU"),
 # not the start of a longer noun phrase ("The leaders of ..."), before a lower-case verb.
 _OFFICIAL_SUBJECT = re.compile(
-    r"^((?:They|Both (?:"
+    r"^((?:They|(?:"
+    + "|".join(w.capitalize() for w in _LEXICON.official_group_nouns)
+    + r")|Both (?:"
     + "|".join(map(_either_case, _LEXICON.official_group_nouns))
     + r")|The (?:(?:"
     + word_alternation(_LEXICON.group_numbers)

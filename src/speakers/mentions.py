@@ -74,7 +74,7 @@ _POSSESSIVE_PATTERN = re.compile(
 )
 # Group references that stand for parties named together earlier ("The two powers", "Both sides").
 _GROUP_REFERENCE = re.compile(
-    r"(?:the|both|all)\s+(?:(?:"
+    r"(?:(?:the|both|all)\s+)?(?:(?:"
     + word_alternation([*_LEXICON.group_numbers, *_LEXICON.group_qualifiers])
     + r")\s+)*(?:"
     + word_alternation(_LEXICON.group_nouns)
