@@ -140,7 +140,7 @@ def load_affiliation_lexicon(path: str | Path = AFFILIATION_FILE) -> Affiliation
         # "Japanese Foreign Minister Rina Kaneshiro", "China's Defense Minister Li Wen", "Secretary of State Ann
         # Holt": an optional country, a title or country-bound office, then the name.
         titled_name_pattern=re.compile(
-            rf"(?:(?P<country>{country_words})(?:'s|’s)?\s+(?:[A-Za-z\-]+\s+){{0,2}}?)?"
+            rf"(?:(?P<country>{country_words})(?:'s|’s)?\s+(?:(?!(?:and|of|or|with)\s)[A-Za-z\-]+\s+){{0,2}}?)?"
             rf"(?P<title>{title_words}|{institution_words})\s+(?P<name>{name})"
         ),
         # "Rina Kaneshiro, Japan's foreign minister," / "Holt, the U.S. secretary of state, said"

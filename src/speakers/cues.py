@@ -87,7 +87,7 @@ RELATIVE_CUT = re.compile(r"\s+(?:that|which|who|whom|whose|on condition|speakin
 
 _ASCII_LETTERS = string.ascii_letters
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
-_ACCORDING_TO = re.compile(r"\baccording to\s+([^,;:\x00]{2,160}?)(?=\s*[,;:.]\s|\s*[.;]?$|\s*\x00)")
+_ACCORDING_TO = re.compile(r"\b[Aa]ccording to\s+([^,;:\x00]{2,160}?)(?=\s*[,;:.]\s|\s*[.;]?$|\s*\x00)")
 _BY_ENTITY = re.compile(rf"\bby\s+((?:the\s+)?{NAME_TOKEN}(?:\s+(?:of\s+|for\s+|and\s+)?{NAME_TOKEN})*)")
 _ACCORDING_TO_CUT = re.compile(r"\s+(?:that|which|who|whose|after|on|last|earlier|this)\b")
 _CITED = re.compile(r"\b(?:was|were)\s+(?:cited|quoted)\b")
@@ -358,7 +358,7 @@ def find_source(text: str, *, heading: bool, closes_unopened: bool) -> Found | N
     """
     masked = mask_quotes(text, closes_unopened)
     # Each regex below runs only when the literal words it requires are present: most sentences have none.
-    match = _ACCORDING_TO.search(masked) if "according to" in masked else None
+    match = _ACCORDING_TO.search(masked) if "ccording to" in masked else None
     if match:
         s, e = match.span(1)
         phrase = masked[s:e]

@@ -234,7 +234,7 @@ class DocumentNames:
                 self.titled.add(full)
             self.titles[full].update(w.lower().rstrip(".,") for w in context)
             for token in name:
-                if len(token) > 2 and len(self.names.get(token, "")) < len(full):
+                if len(token) > 1 and len(self.names.get(token, "")) < len(full):
                     self.names[token] = full
 
     def _names_with(self, token: str) -> tuple[str | None, dict[str, set[str]]]:
