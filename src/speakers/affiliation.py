@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from src.errors import DataError
-from src.speakers.lexicon import word_alternation
+from src.speakers.lexicon import load_lexicon, word_alternation
 from src.speakers.officeholders import Officeholders
 
 AFFILIATION_FILE = Path(__file__).resolve().parents[2] / "data" / "speakers" / "affiliation.yaml"
@@ -108,9 +108,11 @@ def load_affiliation_lexicon(path: str | Path = AFFILIATION_FILE) -> Affiliation
         raise DataError(path, None, None, f"cannot read the affiliation lexicon ({exc})") from None
     if not isinstance(data, dict):
         raise DataError(path, None, None, "the affiliation lexicon must be a mapping of lists")
-    countries = _mapping_of_lists(data, "countries")
     institutions = _mapping_of_lists(data, "institutions")
-    country_of = {word: country for country, words in countries.items() for word in words}
+    # Country names and capitals come from the attribution lexicon (one list); this file adds adjectives.
+    country_of = dict(load_lexicon().countries)
+    for country, words in _mapping_of_lists(data, "country_words").items():
+        country_of.update(dict.fromkeys(words, country))
     institution_of = {word.casefold(): body for body, words in institutions.items() for word in words}
     titles = _strings(data, "government_titles")
     heads = _strings(data, "government_heads")
