@@ -144,6 +144,7 @@ def load_affiliation_lexicon(path: str | Path = AFFILIATION_FILE) -> Affiliation
         titled_name_pattern=re.compile(
             rf"(?:(?P<country>{country_words})(?:'s|’s)?\s+(?:(?!(?:and|of|or|with)\s)[A-Za-z\-]+\s+){{0,2}}?)?"
             rf"(?P<title>{title_words}|{institution_words})\s+(?P<name>{name})"
+            rf"(?:\s+of\s+(?:the\s+)?(?P<country_after>{country_words}))?"
         ),
         # "Rina Kaneshiro, Japan's foreign minister," / "Holt, the U.S. secretary of state, said"
         appositive_pattern=re.compile(

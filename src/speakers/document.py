@@ -124,7 +124,8 @@ def attribute_document(
         elif found.method == "continued_quote":
             role, source = role_of.get(found.speaker), "mention"
         else:
-            role = roles.of(found.speaker, found.mention)
+            # The mention's words, the document, the tables; else the role this speaker already had here.
+            role = roles.of(found.speaker, found.mention) or role_of.get(found.speaker)
             if role is None and found.speaker == issuer.name:
                 role = issuer.role
             source = "mention"

@@ -212,6 +212,9 @@ class DocumentNames:
             if run.lastindex is None:
                 continue  # most runs are one word ("The", "Japan"), and a name has two or three
             tokens = run.group(0).split()
+            if any(t.isupper() and len(t) > 1 for t in tokens) and not all(t.isupper() for t in tokens):
+                # "Mr. HOLT Ann": a family name in capitals before the given name is written as a name.
+                tokens = [t.title() if t.isupper() and len(t) > 1 else t for t in tokens]
             if tokens[-1].endswith(("'s", "’s")):
                 # "Secretary of Defense Lloyd Austin's Meeting": the name is the part before "'s".
                 tokens[-1] = tokens[-1][:-2]
@@ -528,14 +531,46 @@ def _resolve_single(phrase: str, doc: DocumentNames, *, conjunct: bool = False) 
     return institution(phrase)
 
 
+# Spelling conventions of the same body or state, folded by lenient comparison (lower case).
+_LENIENT_PHRASES = (
+    ("u.s.", "us"),
+    ("department of state", "state department"),
+    ("ministry of foreign affairs", "foreign ministry"),
+    ("ministry of national defense", "defense ministry"),
+    ("ministry of defense", "defense ministry"),
+    ("ministry of defence", "defense ministry"),
+    ("department of defense", "defense department"),
+)
+_FORMAL_STATE = re.compile(
+    r"\b(?:people's republic of|democratic people's republic of|republic of|kingdom of|state of)\s+"
+)
+_OF_PLACE = re.compile(r"^(.+?)\s+of\s+(.+)$")
+
+
+@lru_cache(maxsize=1)
+def _lenient_places() -> tuple[re.Pattern[str], dict[str, str]]:
+    """Country words (names, capitals, adjectives) and one lower-case key per country, longest words first."""
+    places = {word.lower(): country.lower() for word, country in {**_LEXICON.countries, **_DEMONYM}.items()}
+    pattern = re.compile(r"(?<![\w.])(?:" + word_alternation(places) + r")(?![\w])")
+    return pattern, places
+
+
 def lenient_speaker(name: str | None) -> str:
     """Looser comparison key than :func:`normalize_speaker`, for spelling conventions annotators split on.
 
-    Drops every "the", writes "U.S." as "US" and "Department of State" as "State Department", and compares the
-    parties of a joint statement as a set ("Japan and the European Union" == "European Union and Japan").
+    Drops every "the" and a state's formal style ("Republic of"), writes "U.S." as "US", "Department of State" as
+    "State Department" and "Ministry of Foreign Affairs of Japan" like "Japanese Foreign Ministry", and compares
+    the parties of a joint statement as a set ("Japan and the European Union" == "European Union and Japan").
     """
-    key = normalize_speaker(name).replace("u.s.", "us").replace("department of state", "state department")
-    key = re.sub(r"\bthe\s+", "", key)
+    key = normalize_speaker(name)
+    for long, short in _LENIENT_PHRASES:
+        key = key.replace(long, short)
+    pattern, places = _lenient_places()
+    key = pattern.sub(lambda m: places[m.group()], re.sub(r"\bthe\s+", "", key))
+    key = _FORMAL_STATE.sub("", key)
+    moved = _OF_PLACE.match(key)
+    if moved and moved.group(2) in places.values():  # "foreign ministry of japan" -> "japan foreign ministry"
+        key = f"{moved.group(2)} {moved.group(1)}"
     joint = re.fullmatch(r"(.+?)\s*\((joint [a-z]+)\)", key)
     if joint:
         parties = sorted(p.strip() for p in re.split(r",\s*|\s+and\s+", joint.group(1)) if p.strip())
