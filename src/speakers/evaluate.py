@@ -218,6 +218,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     chosen = list(SETS) if args.set == "both" else [args.set]
+    tables = []
     try:
         for name in chosen:
             directory = SETS[name]
@@ -233,15 +234,36 @@ def main(argv: Sequence[str] | None = None) -> int:
             fallback = (
                 f"role head of {args.run}" if args.run else "no role head: unresolved roles count as wrong"
             )
-            print(render(f"\n{name} ({kind}; {fallback})", scores))
+            tables.append(render(f"{name} ({kind}; {fallback})", scores))
+            print("\n" + tables[-1])
             if args.errors:
                 from src.tracking import atomic_write_jsonl
 
                 atomic_write_jsonl(f"{args.errors}.{name}.jsonl", scores["all"]["errors"])
+        if args.out:
+            write_record(Path(args.out), tables, args.run)
     except DiplostanceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def write_record(directory: Path, tables: Sequence[str], run: str | None) -> Path:
+    """Write the printed tables with when, at which commit and with which run they were made."""
+    import datetime
+
+    from src.tracking import atomic_write_text, git_state
+
+    git = git_state()
+    lines = [
+        "# Speaker evaluation (written by `python -m src.speakers.evaluate --out`)",
+        "",
+        f"Made {datetime.date.today().isoformat()} at commit {(git.get('commit') or '?')[:7]}"
+        f"{' (uncommitted changes)' if git.get('dirty') else ''}; role head: {run or 'none'}.",
+        "",
+        *(f"```\n{table}\n```\n" for table in tables),
+    ]
+    return atomic_write_text(directory / "speakers.md", "\n".join(lines))
 
 
 if __name__ == "__main__":
