@@ -216,6 +216,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--errors", help="write each set's wrong sentences to ERRORS.<set>.jsonl for error analysis"
     )
+    parser.add_argument("--out", help="also write the tables, with date, commit and run, to OUT/speakers.md")
     args = parser.parse_args(argv)
     chosen = list(SETS) if args.set == "both" else [args.set]
     tables = []
