@@ -154,7 +154,9 @@ def render(title: str, scores: Mapping[str, Mapping[str, Any]]) -> str:
 
     rows = []
     for name, s in scores.items():
-        shares = " ".join(f"{k[:4]} {s['sources'].get(k, 0):.0%}" for k in (*ROLE_SOURCES, "none", MISSING))
+        shares = " ".join(
+            f"{k} {s['sources'][k]:.0%}" for k in (*ROLE_SOURCES, "none", MISSING) if s["sources"].get(k)
+        )
         rows.append(
             [
                 name,
