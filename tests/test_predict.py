@@ -183,11 +183,25 @@ def test_missing_model_dir_and_no_input_match(tmp_path):
 
 
 def test_rescore_validates_labels_against_the_saved_model(run_dir, tmp_path):
+    from sklearn.metrics import accuracy_score, f1_score
+
     from src.rescore import rescore
 
     result = rescore(run_dir, PROJECT_ROOT / "tests/fixtures/corpus/sentences.jsonl")
-    assert 0.0 <= result.scalars["rescore/primary_stance/macro_f1"] <= 1.0
-    assert 0.0 <= result.scalars["rescore/speaker_role/accuracy"] <= 1.0
+    # The known answer: the saved model's own predictions on every fixture sentence, scored by scikit-learn.
+    gold = [
+        json.loads(line)
+        for line in (PROJECT_ROOT / "tests/fixtures/corpus/sentences.jsonl").read_text().splitlines()
+    ]
+    predicted = [p["labels"] for p in load_labeller(run_dir).predict([g["text"] for g in gold])]
+    stance_true, stance_pred = [g["primary_stance"] for g in gold], [p["primary_stance"] for p in predicted]
+    labels = sorted(set(stance_true) | set(stance_pred))
+    assert result.scalars["rescore/primary_stance/macro_f1"] == pytest.approx(
+        f1_score(stance_true, stance_pred, labels=labels, average="macro")
+    )
+    assert result.scalars["rescore/speaker_role/accuracy"] == pytest.approx(
+        accuracy_score([g["speaker_role"] for g in gold], [p["speaker_role"] for p in predicted])
+    )
     rows = (PROJECT_ROOT / "tests/fixtures/corpus/sentences.jsonl").read_text().splitlines()
     rows[8] = rows[8].replace('"speaker_role": "', '"speaker_role": "journalist_', 1)
     bad = tmp_path / "relabelled.jsonl"
