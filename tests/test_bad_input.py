@@ -123,25 +123,30 @@ def test_split_file_that_splits_a_document(tmp_path):
     assert "and test" in message
 
 
-def test_cli_reports_one_line_and_leaves_no_finished_run(tmp_path):
-    rows = _fixture_rows()
-    rows[4]["primary_stance"] = "hostile"
-    bad = _write(tmp_path / "bad.jsonl", rows)
-    run_dir = tmp_path / "run"
-    done = subprocess.run(
+def _train_cli(sentences, run_dir, log_dir) -> subprocess.CompletedProcess:
+    """``python -m src.train`` on a sentences file with no documents file, as a user runs it."""
+    return subprocess.run(
         [
             sys.executable,
             "-m",
             "src.train",
-            f"data.sentences={bad}",
+            f"data.sentences={sentences}",
             "data.documents=null",
             f"hydra.run.dir={run_dir}",
-            f"paths.log_dir={tmp_path}",
+            f"paths.log_dir={log_dir}",
         ],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
     )
+
+
+def test_cli_reports_one_line_and_leaves_no_finished_run(tmp_path):
+    rows = _fixture_rows()
+    rows[4]["primary_stance"] = "hostile"
+    bad = _write(tmp_path / "bad.jsonl", rows)
+    run_dir = tmp_path / "run"
+    done = _train_cli(bad, run_dir, tmp_path)
     assert done.returncode == 2
     assert done.stderr.strip() == (
         f"error: {bad}:5: primary_stance: unknown label 'hostile'; "
@@ -158,20 +163,7 @@ def test_training_split_with_one_class_is_one_line(tmp_path):
         row["primary_stance"] = "none"
     one_class = _write(tmp_path / "one_class.jsonl", rows)
     run_dir = tmp_path / "run"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "src.train",
-            f"data.sentences={one_class}",
-            "data.documents=null",
-            f"hydra.run.dir={run_dir}",
-            f"paths.log_dir={tmp_path}",
-        ],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-    )
+    done = _train_cli(one_class, run_dir, tmp_path)
     assert done.returncode == 2
     assert done.stderr.strip() == (
         f"error: {one_class}: primary_stance: every sentence of the training split has the label 'none'; "
