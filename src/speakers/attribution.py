@@ -88,6 +88,7 @@ def attribute(
     genre: str | None = None,
     turn_speaker: TurnSpeaker = _label_as_name,
     names_from: Sequence[str] = (),
+    own_country: str | None = None,
 ) -> list[Attribution]:
     """Attribute every sentence of one document to its speaker.
 
@@ -101,6 +102,8 @@ def attribute(
             commentary). Official genres fall back to ``author``; news and opinion fall back to "narrator".
         turn_speaker: Names the speaker of a turn label (:func:`src.speakers.turns.read_turn` in labelling).
         names_from: More text whose names count as the document's (its header: "Ann Holt, Secretary of State").
+        own_country: The country the author speaks for, when the author's name does not say it (an official
+            issuing a statement): "The United States condemns ..." in it is the author's own voice.
 
     Returns:
         One :class:`Attribution` per sentence.
@@ -114,7 +117,7 @@ def attribute(
         turns = [None if isinstance(s, str) else s.turn for s in sentences]
     if len(turns) != len(texts):
         raise ValueError(f"got {len(turns)} turn labels for {len(texts)} sentences")
-    doc = DocumentNames(genre=genre, author=author, title=texts[0] if texts else "")
+    doc = DocumentNames(genre=genre, author=author, title=texts[0] if texts else "", own_country=own_country)
     # Names come from every sentence and turn label; they are recorded on the first lookup (see DocumentNames).
     doc.unregistered = [*texts, *dict.fromkeys(t for t in turns if t), *names_from]
     fallback_author = author if (genre in OFFICIAL_GENRES or genre == "transcript") else None

@@ -107,6 +107,7 @@ def attribute_document(
         genre=attribution_genre,
         turn_speaker=turn_speaker,
         names_from=article.header,
+        own_country=_country_of_role(issuer.role),
     )
     speaks_as_narrator = issuer.kind in VOICE_KINDS or GENRE_KINDS.get(genre or "") in VOICE_KINDS
     out: list[SentenceSpeaker] = []
@@ -135,6 +136,13 @@ def attribute_document(
             role_of.setdefault(found.speaker, role)
         out.append(SentenceSpeaker(found.speaker, found.mention, role, source, found.method, cue))
     return out
+
+
+def _country_of_role(role: str | None) -> str | None:
+    """The country whose government a role is ("us_government" -> "United States"), if one."""
+    from src.speakers.affiliation import load_affiliation_lexicon
+
+    return next((c for c, r in load_affiliation_lexicon().country_roles.items() if r == role), None)
 
 
 def _as_date(value: date | str | None) -> date | None:

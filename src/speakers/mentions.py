@@ -139,6 +139,7 @@ class DocumentNames:
     last_pair: str | None = None
     unscanned: list[str] = field(default_factory=list)  # later sentences, not yet searched for such parties
     turn_names: dict[str, str] = field(default_factory=dict)  # turn label -> speaker
+    own_country: str | None = None  # the country an official author speaks for ("Ann Holt" -> United States)
     titled: set[str] = field(default_factory=set)  # names written right after a title ("Minister Hayashi")
     unregistered: list[str] = field(default_factory=list)  # texts whose names are not recorded yet, in order
     # name token -> (fullest name with it, full names) from just the unregistered texts that contain the token
@@ -147,7 +148,7 @@ class DocumentNames:
     @cached_property
     def own_countries(self) -> set[str]:
         """Countries whose name stands for a single author in its own statement."""
-        return _own_country(self.author)
+        return _own_country(self.author) | ({self.own_country} if self.own_country else set())
 
     @property
     def single_author(self) -> bool:
