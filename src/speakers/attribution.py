@@ -121,7 +121,7 @@ def attribute(
     # Names come from every sentence and turn label; they are recorded on the first lookup (see DocumentNames).
     doc.unregistered = [*texts, *dict.fromkeys(t for t in turns if t), *names_from]
     fallback_author = author if (genre in OFFICIAL_GENRES or genre == "transcript") else None
-    has_turns = any(turns)
+    first_turn = next((k for k, turn in enumerate(turns) if turn), len(turns))
     # Quotation balance per sentence, computed once: the quote rules here and in _forward_quotes both need it.
     balances = [quote_balance(text) for text in texts]
     out: list[Attribution] = []
@@ -152,7 +152,8 @@ def attribute(
                 if previous is not None and previous.method not in ("author", "narrator"):
                     result = Attribution(previous.speaker, None, "continued_quote")
         if result is None:
-            if fallback_author and (i == 0 or genre != "transcript" or not has_turns):
+            # In a transcript, the lines before the first turn (an editor's note, the setting) are the issuer's.
+            if fallback_author and (i < first_turn or genre != "transcript"):
                 result = Attribution(fallback_author, None, "author")
             else:
                 result = Attribution(NARRATOR, None, "narrator")
