@@ -152,3 +152,14 @@ def test_role_head_fills_in_only_where_the_rules_cannot(role_run: Path) -> None:
     plain = labeller.predict_article("Talks resume\n\nThe talks resumed on Monday.\n")
     assert plain[1]["role_source"] == "classifier"
     assert plain[1]["speaker_role"] in labeller.model.heads[1].labels
+
+
+def test_answers_belong_to_the_official_the_opening_names() -> None:
+    raw = (
+        "Interview on the Maritime Accord\n\nEmbassy of Japan in the Philippines\nMarch 3, 2023\n\n"
+        "Japanese Ambassador Rina Kaneshiro answered questions from reporters.\n\n"
+        "Q: What does the accord change?\n\nA: It deepens our cooperation.\n"
+    )
+    got = roles(raw)
+    assert got[-1] == ("Rina Kaneshiro", "japan_government", "turn")
+    assert got[-2] == ("reporter", "other", "turn")

@@ -26,7 +26,7 @@ from src.labelling.furniture import date_in
 from src.labelling.ingest import Article, IngestedSentence
 from src.speakers.affiliation import NARRATOR, DocumentRoles
 from src.speakers.attribution import attribute
-from src.speakers.issuer import GENRE_KINDS, VOICE_KINDS, find_issuer
+from src.speakers.issuer import GENRE_KINDS, VOICE_KINDS, Issuer, find_issuer
 from src.speakers.mentions import DocumentNames
 from src.speakers.officeholders import Officeholders
 from src.speakers.turns import TurnSpeaker, read_turn
@@ -92,6 +92,8 @@ def attribute_document(
     texts = [s.text for s in sentences]
     roles = DocumentRoles(officeholders, _as_date(date) or date_in(article.header), texts=texts)
     issuer = find_issuer(title, article.header, roles=roles, genre=genre, author=author, publisher=publisher)
+    if issuer.official is None and _has_answers(sentences):
+        issuer = _answerer_from_opening(issuer, sentences, roles)
     turns: dict[str, TurnSpeaker] = {}
 
     def turn_speaker(label: str, doc: DocumentNames) -> str:
@@ -136,6 +138,38 @@ def attribute_document(
             role_of.setdefault(found.speaker, role)
         out.append(SentenceSpeaker(found.speaker, found.mention, role, source, found.method, cue))
     return out
+
+
+def _has_answers(sentences: Sequence[IngestedSentence]) -> bool:
+    """Whether the document has answer turns ("A:") whose speaker only the document can name."""
+    from src.speakers.affiliation import load_affiliation_lexicon
+
+    answers = load_affiliation_lexicon().answer_labels
+    return any(s.turn and s.turn.strip().rstrip(".").casefold() in answers for s in sentences)
+
+
+def _answerer_from_opening(
+    issuer: Issuer, sentences: Sequence[IngestedSentence], roles: DocumentRoles
+) -> Issuer:
+    """The official an interview's opening names ("Ambassador Ann Holt answered questions ..."), as the answerer."""
+    from dataclasses import replace
+
+    from src.speakers.affiliation import load_affiliation_lexicon, phrase_role, strip_titles
+
+    lexicon = load_affiliation_lexicon()
+    for sentence in sentences[1:]:
+        if sentence.turn:
+            break
+        for pattern, group in ((lexicon.titled_name_pattern, 0), (lexicon.appositive_pattern, "phrase")):
+            for match in pattern.finditer(sentence.text):
+                name = strip_titles(match.group("name"))
+                role = phrase_role(match.group(group)) or roles.known(name) or issuer.role
+                if role not in (None, NARRATOR, "joint", "other") and lexicon.title_pattern.search(
+                    match.group(0)
+                ):
+                    roles.remember(name, role)
+                    return replace(issuer, official=name, official_role=role)
+    return issuer
 
 
 def _country_of_role(role: str | None) -> str | None:
