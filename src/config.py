@@ -71,6 +71,27 @@ class OutputFormat(StrEnum):
     table = "table"
 
 
+class BootstrapUnit(StrEnum):
+    """What a bootstrap resample draws: whole documents (their sentences are not independent) or sentences."""
+
+    document = "document"
+    sentence = "sentence"
+
+
+class BootstrapMethod(StrEnum):
+    """How ``scipy.stats.bootstrap`` turns the resampled scores into an interval."""
+
+    percentile = "percentile"
+    basic = "basic"
+    bca = "bca"
+
+
+class Calibration(StrEnum):
+    """Post-hoc calibration reported next to the raw probabilities; ``null`` (None) reports the raw ones only."""
+
+    temperature = "temperature"
+
+
 # What a model sees next to each sentence; the modes themselves are defined in src/data/context.py.
 ContextMode = StrEnum("ContextMode", [(mode, mode) for mode in CONTEXT_MODES])  # type: ignore[misc]
 
@@ -131,6 +152,32 @@ class TaskConfig:
     name: str = MISSING
     heads: list[HeadConfig] = MISSING
     optimized_metric: str = ""
+
+
+# ----------------------------------------------------------------- statistics of every run
+@dataclass
+class BootstrapConfig:
+    """Confidence intervals of macro-F1 and accuracy per split and head (``src.bootstrap``)."""
+
+    unit: BootstrapUnit = BootstrapUnit.document
+    resamples: int = 1000
+    # Two-sided confidence level of the intervals.
+    confidence: float = 0.95
+    method: BootstrapMethod = BootstrapMethod.percentile
+    # Apart from the model seed, so that runs differing only in their model seed draw the same resamples.
+    seed: int = 0
+
+
+@dataclass
+class EvalConfig:
+    """What every run reports beyond its point estimates (``src.evaluate.evaluate``)."""
+
+    bootstrap: BootstrapConfig = field(default_factory=BootstrapConfig)
+    # Equal-width confidence bins of the reliability diagram and the expected calibration error (ECE).
+    calibration_bins: int = 15
+    # `temperature`: fit one temperature per single-label head on dev (minimal dev log-loss) and report ECE and
+    # Brier after scaling too (`*_scaled`; dev's are in-sample); the saved model and its probabilities stay unscaled.
+    calibrate: Optional[Calibration] = None
 
 
 # ----------------------------------------------------------------- loggers
@@ -263,6 +310,7 @@ class TrainConfig:
     model: Any = MISSING
     logger: LoggerConfig = MISSING
     paths: PathsConfig = MISSING
+    eval: EvalConfig = MISSING
     seed: int = 0
     # Write the trained model into the run directory (needed by `python -m src.predict`).
     save_model: bool = True
@@ -288,6 +336,7 @@ def register_configs() -> None:
     cs.store(group="data", name="data_schema", node=DataConfig)
     cs.store(group="task", name="task_schema", node=TaskConfig)
     cs.store(group="logger", name="logger_schema", node=LoggerConfig)
+    cs.store(group="eval", name="eval_schema", node=EvalConfig)
     for name, node in MODEL_SCHEMAS.items():
         cs.store(group="model", name=name, node=node)
 

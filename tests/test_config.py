@@ -36,6 +36,8 @@ def test_override_from_issue_composes(compose_cfg):
         "task=stanse",
         "model.word_ngram_range=abc",
         "logger.runs_table.pth=x",
+        "eval.bootstrap.resample=500",
+        "eval.bootstrap.resamples=many",
     ],
 )
 def test_typos_fail_at_composition(compose_cfg, override):
@@ -52,6 +54,9 @@ def test_typos_fail_at_composition(compose_cfg, override):
         (["model=transformer", "model.pooling=max"], "expected one of [mean, cls]"),
         (["model=transformer", "model.device=gpu"], "expected one of [auto, cpu, cuda]"),
         (["model=embedding_logreg", "model.class_weight=yes"], "expected one of [balanced]"),
+        (["eval.bootstrap.unit=paragraph"], "expected one of [document, sentence]"),
+        (["eval.bootstrap.method=jackknife"], "expected one of [percentile, basic, bca]"),
+        (["eval.calibrate=platt"], "expected one of [temperature]"),
     ],
 )
 def test_closed_choices_fail_at_composition(compose_cfg, overrides, expected):
@@ -66,6 +71,21 @@ def test_choices_compose_as_their_plain_strings(compose_cfg):
     )
     assert cfg.model.classifier.name == "linear_svm" and cfg.model.classifier.class_weight is None
     assert cfg.data.context == "speaker"
+    cfg = compose_cfg("eval.bootstrap.unit=sentence", "eval.calibrate=temperature")
+    assert cfg.eval.bootstrap.unit == "sentence" and cfg.eval.calibrate == "temperature"
+
+
+def test_eval_defaults_live_in_the_schema_only(compose_cfg):
+    """conf/eval/default.yaml names its schema and holds no value of its own; the composed node is the schema's."""
+    import yaml
+    from omegaconf import OmegaConf
+
+    from src.config import EvalConfig
+
+    node = yaml.safe_load((CONFIG_DIR / "eval" / "default.yaml").read_text())
+    assert node == {"defaults": ["eval_schema"]}
+    assert OmegaConf.to_object(compose_cfg().eval) == EvalConfig()
+    assert EvalConfig().bootstrap.unit == "document" and EvalConfig().calibration_bins == 15
 
 
 def test_context_modes_are_the_data_layers():
