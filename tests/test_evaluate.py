@@ -20,6 +20,9 @@ def test_absent_label_does_not_drag_down_macro_f1():
         "matrix": [[1, 1, 0], [0, 1, 0], [0, 0, 0]],
     }
     assert result.scalars["test/role/accuracy"] == pytest.approx(2 / 3)
+    # Without probabilities or documents: label metrics only, no calibration and no intervals.
+    assert not result.intervals and not result.reliability
+    assert set(result.to_dict()) == {"metrics", "confusion_matrices", "support"}
 
 
 def test_multilabel_metrics():
@@ -27,6 +30,7 @@ def test_multilabel_metrics():
         {"stance": [["x"], [], ["x", "y"]]}, {"stance": [["x"], ["y"], ["x", "y"]]}, [MULTI], "dev"
     )
     assert result.scalars["dev/stance/accuracy"] == pytest.approx(2 / 3)  # subset accuracy
+    assert result.scalars["dev/stance/subset_accuracy"] == result.scalars["dev/stance/accuracy"]
     assert result.scalars["dev/stance/hamming_loss"] == pytest.approx(1 / 6)
     assert len(result.confusion["dev/stance"]["matrices"]) == 2
 
