@@ -19,7 +19,7 @@ import tempfile
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -204,15 +204,108 @@ def write_history(history: Sequence[dict[str, Any]], run_dir: Path) -> list[Path
         if ax.get_legend_handles_labels()[0]:
             ax.legend(fontsize=8)
     fig.tight_layout()
+    written.append(_save_figure(fig, run_dir / "training_curve.png"))
+    return written
+
+
+def _save_figure(fig: Any, path: Path) -> Path:
+    """Write a matplotlib figure as a PNG atomically (closing it where pyplot made it)."""
     png = io.BytesIO()
     fig.savefig(png, format="png", dpi=100)
-    plt.close(fig)
-    fd, tmp = tempfile.mkstemp(prefix=".training_curve.png.", dir=run_dir)
+    if fig.canvas.manager is not None:  # made by pyplot, which keeps it open until closed
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     with os.fdopen(fd, "wb") as handle:
         handle.write(png.getvalue())
-    os.replace(tmp, run_dir / "training_curve.png")
-    written.append(run_dir / "training_curve.png")
-    return written
+    os.replace(tmp, path)
+    return path
+
+
+def write_reliability_diagram(
+    reliability: dict[str, dict[str, Any]],
+    run_dir: Path,
+    scaled: dict[str, dict[str, Any]] | None = None,
+) -> Path | None:
+    """Plot the reliability bins of every split and head as ``reliability.png`` (a row per head, a column per split).
+
+    Bars are each bin's accuracy, placed over the bin; dots join each bin's mean confidence to its accuracy, and the
+    diagonal is perfect calibration. Bins after temperature scaling (``scaled``) are drawn as a second line.
+
+    Args:
+        reliability: ``"<split>/<head>"`` -> bins (:func:`src.calibration.calibration`).
+        run_dir: The run directory.
+        scaled: The same bins after temperature scaling, where fitted.
+
+    Returns:
+        The PNG's path, or ``None`` when there is nothing to plot.
+    """
+    if not reliability:
+        return None
+    # The object-oriented API without pyplot: no global figure state, and cheaper in every run.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from src.calibration import expected_calibration_error
+
+    splits = list(dict.fromkeys(key.rsplit("/", 1)[0] for key in reliability))
+    heads = list(dict.fromkeys(key.rsplit("/", 1)[1] for key in reliability))
+    width, height = 3.4 * len(splits), 3.4 * len(heads)
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(len(heads), len(splits), squeeze=False)
+    for row, head in enumerate(heads):
+        for col, split in enumerate(splits):
+            ax, key = axes[row][col], f"{split}/{head}"
+            bins = reliability.get(key)
+            if bins is None:
+                ax.axis("off")
+                continue
+            edges = bins["edges"]
+            ax.bar(
+                edges[:-1],
+                [a or 0.0 for a in bins["accuracy"]],
+                width=[hi - lo for lo, hi in zip(edges[:-1], edges[1:], strict=True)],
+                align="edge",
+                alpha=0.35,
+                edgecolor="tab:blue",
+            )
+            ax.plot([0, 1], [0, 1], "k--", linewidth=1)
+            title = f"{key}\nECE {expected_calibration_error(bins):.3f}, n={sum(bins['count'])}"
+            for name, curve, marker in (("model", bins, "o"), ("scaled", (scaled or {}).get(key), "s")):
+                if curve is None:
+                    continue
+                points = [
+                    (c, a)
+                    for c, a in zip(curve["confidence"], curve["accuracy"], strict=True)
+                    if c is not None
+                ]
+                if points:
+                    ax.plot(*zip(*points, strict=True), marker=marker, markersize=3, label=name)
+                if name == "scaled":  # the temperature was fitted on dev: its figure there is in-sample
+                    title += f", scaled {expected_calibration_error(curve):.3f}"
+                    title += " (in-sample)" if split == "dev" else ""
+                    ax.legend(fontsize=7, loc="upper left")
+            per_label = bins.get("kind") == "per_label"
+            ax.set(
+                xlim=(0, 1),
+                ylim=(0, 1),
+                xlabel="predicted probability" if per_label else "confidence",
+                ylabel="observed frequency" if per_label else "accuracy",
+            )
+            ax.set_title(title, fontsize=9)
+            ax.grid(alpha=0.3)
+    # Fixed margins: tight_layout would measure every text first, the slowest step of the plot.
+    fig.subplots_adjust(
+        left=0.6 / width,
+        right=1 - 0.15 / width,
+        bottom=0.5 / height,
+        top=1 - 0.55 / height,
+        wspace=0.35,
+        hspace=0.5,
+    )
+    return _save_figure(fig, run_dir / "reliability.png")
 
 
 def log_to_mlflow(
@@ -236,7 +329,13 @@ def log_to_mlflow(
         mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
         # MLflow metric names may not contain every character our label names could; keep [A-Za-z0-9_/.-].
         mlflow.log_metrics({k.replace(" ", "_"): v for k, v in metrics.items()})
-        for name in ("metrics.json", "provenance.json", "config.yaml", "training_curve.png"):
+        for name in (
+            "metrics.json",
+            "provenance.json",
+            "config.yaml",
+            "training_curve.png",
+            "reliability.png",
+        ):
             if (run_dir / name).exists():
                 mlflow.log_artifact(str(run_dir / name))
         return run.info.run_id
@@ -260,6 +359,8 @@ class FinishedRun:
         train_sentences: Sentences in the training split.
         duration_s: Seconds from start to finish.
         git: ``{"commit": ..., "dirty": ...}`` from the run's provenance.
+        intervals: ``"<split>/<head>/<metric>_ci"`` -> ``[low, high]`` bootstrap interval.
+        temperatures: Head -> temperature fitted on dev (``eval.calibrate=temperature``).
     """
 
     run_dir: Path
@@ -275,6 +376,17 @@ class FinishedRun:
     train_sentences: int
     duration_s: float
     git: dict[str, Any]
+    intervals: dict[str, list[float]] = field(default_factory=dict)
+    temperatures: dict[str, float] = field(default_factory=dict)
+
+
+def interval_metrics(intervals: dict[str, list[float]]) -> dict[str, float]:
+    """Interval bounds as flat metrics: ``test/h/macro_f1_ci`` -> ``test/h/macro_f1_ci_low`` and ``..._ci_high``."""
+    return {
+        f"{key}_{side}": bound
+        for key, bounds in intervals.items()
+        for side, bound in zip(("low", "high"), bounds, strict=True)
+    }
 
 
 class RunLogger(ABC):
@@ -326,7 +438,8 @@ class RunsTableLogger(RunLogger):
 
 
 class MlflowLogger(RunLogger):
-    """Logs every finished run as an MLflow run (see :func:`log_to_mlflow`).
+    """Logs every finished run as an MLflow run (see :func:`log_to_mlflow`): its flat metrics, interval bounds
+    (``..._ci_low``, ``..._ci_high``) and temperatures as metrics, its small files and plots as artifacts.
 
     Args:
         tracking_uri: MLflow tracking URI (``sqlite:///outputs/mlflow.db``).
@@ -345,4 +458,9 @@ class MlflowLogger(RunLogger):
             "context": run.context,
             **{f"model.{k}": v for k, v in run.model_params.items()},
         }
-        log_to_mlflow(self.tracking_uri, self.experiment, run.run_dir.name, params, run.metrics, run.run_dir)
+        metrics = {
+            **run.metrics,
+            **interval_metrics(run.intervals),
+            **{f"temperature/{head}": t for head, t in run.temperatures.items()},
+        }
+        log_to_mlflow(self.tracking_uri, self.experiment, run.run_dir.name, params, metrics, run.run_dir)

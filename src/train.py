@@ -4,8 +4,14 @@
     python -m src.train -m model=tfidf,transformer          # a sweep; ends with a side-by-side table
 
 The run directory holds: config.yaml (resolved), splits.json, metrics.json, predictions.jsonl, model/,
-provenance.json, training_log.csv and training_curve.png (families that train in epochs), train.log.
-metrics.json is written last: a directory without it is not a finished run (a failed one holds FAILED.txt).
+provenance.json, reliability.png, training_log.csv and training_curve.png (families that train in epochs),
+train.log. metrics.json is written last: a directory without it is not a finished run (a failed one holds
+FAILED.txt).
+
+Every run reports, per split and head, bootstrap intervals of macro-F1 and accuracy that resample whole documents
+(``eval.bootstrap``), and calibration: ECE, Brier score, reliability bins and diagram, and with
+``eval.calibrate=temperature`` the same after temperature scaling fitted on dev (reported only: the saved model
+and predictions.jsonl keep the model's own probabilities).
 """
 
 from __future__ import annotations
@@ -17,13 +23,15 @@ from pathlib import Path
 from typing import Any
 
 import hydra
+import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
-from src.config import CONFIG_DIR
+from src.calibration import fit_temperatures
+from src.config import CONFIG_DIR, Calibration, EvalConfig
 from src.data.corpus import load_corpus, to_examples
 from src.data.splits import check_disjoint, make_splits, read_split_file, split_summary
 from src.errors import ConfigError, DataError, DiplostanceError
-from src.evaluate import Evaluation, evaluate
+from src.evaluate import Evaluation, check_settings, evaluate
 from src.labelling.records import per_sentence
 from src.models.base import Examples, StanceModel
 from src.report import run_summary
@@ -36,16 +44,26 @@ from src.tracking import (
     atomic_write_text,
     provenance,
     write_history,
+    write_reliability_diagram,
 )
 
 EVAL_SPLITS = ("dev", "test", "seed_test")
 
 
 def prediction_rows(
-    split: str, examples: Examples, model: StanceModel
+    split: str, examples: Examples, model: StanceModel, proba: dict[str, np.ndarray] | None = None
 ) -> tuple[list[dict[str, Any]], dict[str, list[Any]]]:
-    """Predict one split; returns the prediction-file rows and the predicted labels per head."""
-    labels, probabilities = per_sentence(model, model.predict_proba(examples.texts, examples.contexts), 6)
+    """Predict one split; returns the prediction-file rows and the predicted labels per head.
+
+    Args:
+        split: Split name written into each row.
+        examples: The split's sentences.
+        model: The fitted model.
+        proba: The model's probabilities for ``examples``, where already computed.
+    """
+    if proba is None:
+        proba = model.predict_proba(examples.texts, examples.contexts)
+    labels, probabilities = per_sentence(model, proba, 6)
     predicted = {h.name: [row[h.name] for row in labels] for h in model.heads}
     rows = [
         {
@@ -112,6 +130,8 @@ def train(cfg: DictConfig) -> dict[str, float]:
     run_dir.mkdir(parents=True, exist_ok=True)
     task: Task = task_from_config(OmegaConf.to_container(cfg.task, resolve=True))  # type: ignore[arg-type]
     context = str(cfg.data.context)  # a ContextMode, checked when the config was composed
+    settings: EvalConfig = OmegaConf.to_object(cfg.eval)  # type: ignore[assignment]
+    check_settings(settings)
     # Loggers are built up front (from their `_target_`), like the data and the model; they write at the end.
     loggers: list[RunLogger] = [
         hydra.utils.instantiate(node) for node in cfg.logger.values() if node is not None
@@ -158,15 +178,34 @@ def train(cfg: DictConfig) -> dict[str, float]:
     model.fit(examples["train"], examples.get("dev"))
     fit_seconds = time.perf_counter() - fit_started
 
+    probabilities = {
+        split: model.predict_proba(examples[split].texts, examples[split].contexts)
+        for split in EVAL_SPLITS
+        if split in examples
+    }
+    temperatures = calibrate(settings, examples, probabilities, task.heads)
+    doc_of = dict(zip(corpus.sentences["id"], corpus.sentences["doc_id"], strict=True))
     evaluation, rows = Evaluation(), []
-    for split in EVAL_SPLITS:
-        if split not in examples:
-            continue
-        split_rows, predicted = prediction_rows(split, examples[split], model)
+    for split, proba in probabilities.items():
+        split_rows, predicted = prediction_rows(split, examples[split], model, proba)
         rows.extend(split_rows)
-        evaluation.update(evaluate(examples[split].labels, predicted, task.heads, split))  # type: ignore[arg-type]
+        evaluation.update(
+            evaluate(
+                examples[split].labels,  # type: ignore[arg-type]
+                predicted,
+                task.heads,
+                split,
+                proba,
+                None if examples[split].ids is None else [doc_of[i] for i in examples[split].ids],
+                settings,
+                temperatures,
+            )
+        )
+    for key, note in evaluation.notes().items():
+        print(f"[diplostance] note: {key} bootstrap: {note}", flush=True)
     atomic_write_jsonl(run_dir / "predictions.jsonl", rows)
     write_history(model.training_history(), run_dir)
+    write_reliability_diagram(evaluation.reliability, run_dir, evaluation.reliability_scaled)
     if cfg.save_model:
         model.save(run_dir / "model")
     record_of_origin = provenance(corpus.files, cfg.seed, _overrides())
@@ -186,6 +225,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
         "duration_s": round(duration, 3),
         "fit_s": round(fit_seconds, 3),
         "thresholds": model.thresholds_,
+        **({"temperature": temperatures} if settings.calibrate else {}),
         **evaluation.to_dict(),
     }
     atomic_write_json(run_dir / "metrics.json", record)  # last: marks the run as finished
@@ -204,14 +244,47 @@ def train(cfg: DictConfig) -> dict[str, float]:
         train_sentences=len(examples["train"]),
         duration_s=duration,
         git=record_of_origin["git"],
+        intervals=evaluation.intervals,
+        temperatures=temperatures,
     )
     for logger in loggers:
         logger.log_run(finished)
 
     print(
-        f"\n{model_name} on {task.name} ({duration:.1f} s) -> {run_dir}\n{run_summary(metrics)}", flush=True
+        f"\n{model_name} on {task.name} ({duration:.1f} s) -> {run_dir}\n{run_summary(metrics)}"
+        f"\n{interval_summary(evaluation)}"
+        + "".join(f"\n{head} temperature {t:.3f} (fitted on dev)" for head, t in temperatures.items()),
+        flush=True,
     )
     return metrics
+
+
+def calibrate(
+    settings: EvalConfig,
+    examples: dict[str, Examples],
+    probabilities: dict[str, dict[str, np.ndarray]],
+    heads: Sequence[Head],
+) -> dict[str, float]:
+    """Temperatures fitted on dev for ``eval.calibrate=temperature`` (none otherwise, or without a dev split)."""
+    if settings.calibrate != Calibration.temperature:
+        return {}
+    if "dev" not in probabilities or not examples["dev"].labels:
+        print("[diplostance] note: eval.calibrate=temperature needs a dev split; none fitted", flush=True)
+        return {}
+    return fit_temperatures(examples["dev"].labels, probabilities["dev"], heads)
+
+
+def interval_summary(evaluation: Evaluation) -> str:
+    """One line per split and head: its macro-F1 interval and what was resampled."""
+    lines = []
+    for key, how in evaluation.bootstrap.items():
+        bounds = evaluation.intervals.get(f"{key}/macro_f1_ci")
+        if bounds:
+            lines.append(
+                f"{key} macro_f1 {how['confidence']:.0%} interval [{bounds[0]:.3f}, {bounds[1]:.3f}] "
+                f"({how['units']} {how['unit']}s resampled)"
+            )
+    return "\n".join(lines)
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="train")

@@ -87,17 +87,29 @@ def test_tfidf_trains_on_every_task(compose_cfg, tmp_path, task):
     run_dir = tmp_path / "run"
 
     heads = [h.name for h in cfg.task.heads]
-    # The metrics are evaluate()'s answer on the stored gold labels and predictions of each split.
+    task_heads = [Head(**{**h, "labels": tuple(h["labels"])}) for h in OmegaConf.to_container(cfg.task.heads)]
+    # The metrics are evaluate()'s answer on the stored gold labels, predictions and probabilities of each split:
+    # label metrics exactly, calibration up to the stored probabilities' 6 digits.
     rows = _read_jsonl(run_dir / "predictions.jsonl")
     for split in ("dev", "test", "seed_test"):
         split_rows = [r for r in rows if r["split"] == split]
         expected = evaluate(
             {h: [r["gold"][h] for r in split_rows] for h in heads},
             {h: [r["pred"][h] for r in split_rows] for h in heads},
-            [Head(**{**h, "labels": tuple(h["labels"])}) for h in OmegaConf.to_container(cfg.task.heads)],
+            task_heads,
             split,
+            proba={
+                h.name: np.array([[r["proba"][h.name][lab] for lab in h.labels] for r in split_rows])
+                for h in task_heads
+            },
         ).scalars
-        assert {k: v for k, v in metrics.items() if k.startswith(f"{split}/")} == expected
+        got = {k: v for k, v in metrics.items() if k.startswith(f"{split}/")}
+        assert got.keys() == expected.keys()
+        for key, value in expected.items():
+            if key.endswith(("/ece", "/brier")):
+                assert got[key] == pytest.approx(value, abs=1e-4), key
+            else:
+                assert got[key] == value, key
 
     record = json.loads((run_dir / "metrics.json").read_text())
     assert record["metrics"] == metrics
@@ -215,7 +227,8 @@ def test_tfidf_path_does_not_import_torch(tmp_path):
 
 def test_mlflow_logger_records_the_run(compose_cfg, tmp_path):
     mlflow = pytest.importorskip("mlflow")  # installed with the dev extra; `logger=mlflow` needs it
-    metrics = train(compose_cfg("logger=mlflow"))
+    metrics = train(compose_cfg("logger=mlflow", "eval.calibrate=temperature"))
+    record = json.loads((tmp_path / "run" / "metrics.json").read_text())
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'outputs' / 'mlflow.db'}")
     runs = mlflow.search_runs(experiment_names=["diplostance"])
     assert len(runs) == 1
@@ -223,3 +236,87 @@ def test_mlflow_logger_records_the_run(compose_cfg, tmp_path):
         metrics["test/primary_stance/macro_f1"]
     )
     assert runs["params.model"][0] == "tfidf"
+    # Intervals, calibration and the temperature as metrics; the reliability diagram as an artifact.
+    low, high = record["intervals"]["test/primary_stance/macro_f1_ci"]
+    assert runs["metrics.test/primary_stance/macro_f1_ci_low"][0] == pytest.approx(low)
+    assert runs["metrics.test/primary_stance/macro_f1_ci_high"][0] == pytest.approx(high)
+    for name in ("ece", "brier", "mcc", "ece_scaled", "brier_scaled"):
+        assert runs[f"metrics.test/primary_stance/{name}"][0] == pytest.approx(
+            metrics[f"test/primary_stance/{name}"]
+        )
+    assert runs["metrics.temperature/primary_stance"][0] == pytest.approx(
+        record["temperature"]["primary_stance"]
+    )
+    artifacts = [a.path for a in mlflow.MlflowClient().list_artifacts(runs["run_id"][0])]
+    assert "reliability.png" in artifacts and "metrics.json" in artifacts
+
+
+@pytest.mark.parametrize("task", ["multitask", "stance_multilabel"])
+def test_metrics_json_holds_intervals_and_calibration(compose_cfg, tmp_path, task):
+    """Every split and head gets document-bootstrap intervals, calibration figures and reliability bins."""
+    cfg = compose_cfg(f"task={task}", "data.documents=null", *toy_corpus(tmp_path))
+    metrics = train(cfg)
+    run_dir = tmp_path / "run"
+    record = json.loads((run_dir / "metrics.json").read_text())
+    assert record["metrics"] == metrics and all(isinstance(v, float) for v in metrics.values())
+    heads = {h.name: h for h in cfg.task.heads}
+    for split in ("dev", "test"):
+        for name, head in heads.items():
+            key = f"{split}/{name}"
+            for metric in ("macro_f1", "accuracy"):
+                low, high = record["intervals"][f"{key}/{metric}_ci"]
+                assert low <= metrics[f"{key}/{metric}"] <= high
+            assert record["bootstrap"][key] == {
+                "unit": "document",
+                "units": 3,  # the toy corpus's dev and test splits hold 3 documents each
+                "resamples": 1000,
+                "confidence": 0.95,
+                "method": "percentile",
+                "seed": 0,
+            }
+            assert 0 <= metrics[f"{key}/ece"] <= 1 and metrics[f"{key}/brier"] >= 0
+            bins = record["reliability"][key]
+            assert len(bins["count"]) == 15 and len(bins["edges"]) == 16
+            assert bins["kind"] == ("per_label" if head.multilabel else "top_label")
+            n = record["support"][key]
+            assert sum(bins["count"]) == (n * len(head.labels) if head.multilabel else n)
+            if head.multilabel:
+                assert {f"{key}/micro_f1", f"{key}/subset_accuracy", f"{key}/hamming_loss"} <= set(metrics)
+            else:
+                assert -1 <= metrics[f"{key}/mcc"] <= 1
+    assert "reliability_scaled" not in record and "temperature" not in record  # eval.calibrate is off
+    assert (run_dir / "reliability.png").stat().st_size > 10_000
+
+
+def test_a_split_of_one_document_resamples_sentences_with_a_note(compose_cfg, tmp_path, capsys):
+    """The fixture's dev, test and seed_test splits are one document each: their intervals resample sentences."""
+    train(compose_cfg())
+    record = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    for split in ("dev", "test", "seed_test"):
+        how = record["bootstrap"][f"{split}/primary_stance"]
+        assert how["unit"] == "sentence" and how["units"] == record["support"][f"{split}/primary_stance"]
+        assert how["note"].startswith("one document")
+        assert f"{split}/primary_stance/macro_f1_ci" in record["intervals"]
+    assert "note: seed_test/primary_stance bootstrap: one document" in capsys.readouterr().out
+
+
+def test_temperature_scaling_is_reported_and_changes_nothing_else(compose_cfg, tmp_path):
+    plain = train(compose_cfg("task=multitask", run_name="plain"))
+    scaled = train(compose_cfg("task=multitask", "eval.calibrate=temperature", run_name="scaled"))
+    assert {k: v for k, v in scaled.items() if "_scaled" not in k} == plain
+    record = json.loads((tmp_path / "scaled" / "metrics.json").read_text())
+    single = [h.name for h in compose_cfg("task=multitask").task.heads if not h.multilabel]
+    assert set(record["temperature"]) == set(single) and all(t > 0 for t in record["temperature"].values())
+    for split in ("dev", "test", "seed_test"):
+        for head in single:
+            assert {f"{split}/{head}/ece_scaled", f"{split}/{head}/brier_scaled"} <= set(scaled)
+            assert f"{split}/{head}" in record["reliability_scaled"]
+    # Reported only: the predictions and the saved model keep the model's own probabilities.
+    for name in ("predictions.jsonl", "model/model_meta.json"):
+        assert (tmp_path / "scaled" / name).read_text() == (tmp_path / "plain" / name).read_text(), name
+
+
+def test_bad_eval_settings_fail_before_any_artifact(compose_cfg, tmp_path):
+    with pytest.raises(DiplostanceError, match="eval.bootstrap.resamples: must be at least 1"):
+        train(compose_cfg("eval.bootstrap.resamples=0"))
+    assert not (tmp_path / "run" / "config.yaml").exists()
