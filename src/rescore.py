@@ -41,8 +41,18 @@ def rescore(model_dir: str | Path, sentences: str | Path, context: str | None = 
         model.heads,
         model.context_ if context is None else str(context),
     )
-    predicted = model.predict(examples.texts, examples.contexts)
-    return evaluate(examples.labels, predicted, model.heads, "rescore")  # type: ignore[arg-type]
+    proba = model.predict_proba(examples.texts, examples.contexts)
+    # Document ids (sentence ids are "<doc_id>-sNNN" in the bundled format; any id works as its own document).
+    doc_of = dict(zip(corpus.sentences["id"], corpus.sentences["doc_id"], strict=True))
+    groups = [doc_of[i] for i in examples.ids or []] or None
+    return evaluate(
+        examples.labels,  # type: ignore[arg-type]
+        model.decode(proba),
+        model.heads,
+        "rescore",
+        proba=proba,
+        groups=groups,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
