@@ -1,4 +1,9 @@
-"""Plain-text tables of run metrics: a run's summary, and side-by-side comparisons of several runs."""
+"""Plain-text tables of run metrics: a run's summary, and side-by-side comparisons of several runs.
+
+``python -m src.report DIR... [--out DIR]`` is the research report of finished runs (seeds pooled, paired
+comparisons, plots, error analysis); it lives in :mod:`src.reporting`. This module keeps the small tables that
+training and sweeps print.
+"""
 
 from __future__ import annotations
 
@@ -122,14 +127,10 @@ class CompareRunsCallback(Callback):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m src.report RUN_DIR [RUN_DIR ...]``: compare finished runs side by side."""
-    import argparse
+    """``python -m src.report DIR... [--out DIR]``: the report of finished runs (:mod:`src.reporting.cli`)."""
+    from src.reporting.cli import main as report_main
 
-    parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("run_dirs", nargs="+", type=Path)
-    args = parser.parse_args(argv)
-    print(compare_dirs(args.run_dirs))
-    return 0
+    return report_main(argv)
 
 
 if __name__ == "__main__":

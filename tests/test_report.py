@@ -1,13 +1,20 @@
-"""The report's statistics on toy data with known answers."""
+"""The report of finished runs (``python -m src.report``): its statistics on toy data with known answers, and the
+whole report built from tiny TF-IDF runs, bad input included."""
 
 from __future__ import annotations
 
+import json
 import math
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 from src.evaluate import macro_f1
+from src.report import compare_dirs, main
+from src.reporting.errors import load_actors
 from src.reporting.stats import (
     bootstrap_scores,
     document_of,
@@ -18,6 +25,7 @@ from src.reporting.stats import (
     sentence_counts,
     unit_table,
 )
+from tests.conftest import train_run
 
 LABELS = ["a", "b", "c"]
 
@@ -108,3 +116,140 @@ def test_paired_bootstrap_interval_contains_the_observed_difference():
     single = bootstrap_scores(table_a, 3, False)
     assert single.low[0] <= single.point[0] <= single.high[0]
     assert bootstrap_scores(table_a[:1], 3, False).low is None  # one unit: no interval
+
+
+def test_actor_words_come_from_the_lexicons_whole_words_case_sensitive():
+    actors = load_actors()
+    assert set(actors) == {"China", "Japan", "United States", "Russia", "North Korea"}
+    assert actors["United States"].search("the US said") and not actors["United States"].search("told us")
+    assert actors["China"].search("Chinese officials") and actors["North Korea"].search("Pyongyang fired")
+    assert actors["United States"].search("Americans and Japanese") and not actors["Russia"].search(
+        "Russians"
+    )
+
+
+# ----------------------------------------------------------------------------------------------- whole report
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> Path:
+    """2 configurations x 2 seeds of TF-IDF on the fixture corpus, under one folder (like a multirun)."""
+    root = tmp_path_factory.mktemp("runs")
+    for name, extra in (("base", []), ("words", ["model.char_ngram_range=null", "model.classifier.C=0.2"])):
+        for seed in (1, 2):
+            train_run(root / f"{name}_{seed}", "data=fixture", f"seed={seed}", *extra)
+    return root
+
+
+def report(capsys, *args: str | Path) -> tuple[int, str, str]:
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_report_pools_seeds_and_compares_configurations_on_the_same_sentences(runs, tmp_path, capsys):
+    code, out, err = report(capsys, runs, "--out", tmp_path / "report")
+    assert code == 0, err
+    text = (tmp_path / "report" / "REPORT.md").read_text(encoding="utf-8")
+    assert "# Report: 4 runs in 2 configuration(s)" in text
+    assert "## Paired comparisons" in text and "Not paired" not in text
+    base, words = (
+        "tfidf/stance model.char_ngram_range=[2, 5] model.classifier.C=1.0",
+        "model.classifier.C=0.2",
+    )
+    comparisons = [line for line in text.splitlines() if line.startswith(f"| {base} |") and words in line]
+    assert {line.split(" | ")[2] for line in comparisons} == {"dev", "test", "seed_test"}
+    assert "p (permutation)" in text and "McNemar" in text and "in each of 2 run pairs" in text
+    assert " ± " in text and "(1 run)" not in text  # two seeds: a standard deviation
+    assert "22 sentences (one document)" in text  # seed_test is one document: sentences resampled, said
+    assert "Top n-grams of the primary_stance classifier" in text
+    assert "Most confident errors of primary_stance" in text
+    assert "genre: joint_statement" in text and "actor: Japan" in text
+    assert "no learning curve" in text
+    written = {p.name for p in (tmp_path / "report").iterdir()}
+    assert {"summary.csv", "comparisons.csv", "mcnemar.csv", "per_class_f1.csv", "slices.csv"} <= written
+    assert {"confusion_test_primary_stance.png", "per_class_f1_test_primary_stance.png"} <= written
+    assert "reliability_test_primary_stance.png" in written
+    summary = (tmp_path / "report" / "summary.csv").read_text(encoding="utf-8").splitlines()
+    assert len(summary) == 1 + 2 * 3  # two configurations x three splits, one head
+    assert "pooled macro-F1" in out and "Δ macro-F1" in out  # the main table is printed
+    # The sweep-end table still works on the same runs.
+    assert "tfidf/stance" in compare_dirs(sorted(runs.glob("*/run")))
+
+
+def test_report_directory_is_new_and_never_overwritten(runs, tmp_path, capsys):
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "REPORT.md").write_text("an earlier report\n")
+    code, _, err = report(capsys, runs, "--out", tmp_path / "taken", "--no-figures")
+    assert code == 2 and "never overwritten" in err and len(err.strip().splitlines()) == 1
+    assert (tmp_path / "taken" / "REPORT.md").read_text() == "an earlier report\n"
+
+
+def test_folder_without_finished_runs_is_one_line_and_exit_2(tmp_path, capsys):
+    (tmp_path / "empty").mkdir()
+    code, _, err = report(capsys, tmp_path / "empty", "--out", tmp_path / "report")
+    assert code == 2 and "no finished runs" in err and len(err.strip().splitlines()) == 1
+    code, _, err = report(capsys, tmp_path / "missing", "--out", tmp_path / "report")
+    assert code == 2 and "no such directory" in err
+    assert not (tmp_path / "report").exists()
+
+
+def test_unfinished_runs_are_skipped_with_a_note(runs, tmp_path, capsys):
+    unfinished = tmp_path / "sweep" / "2_unfinished"
+    shutil.copytree(
+        runs / "base_1" / "run", unfinished, ignore=shutil.ignore_patterns("metrics.json", "model")
+    )
+    failed = tmp_path / "sweep" / "3_failed"
+    failed.mkdir()
+    (failed / "FAILED.txt").write_text("DataError: bad line\n")
+    shutil.copytree(runs / "base_1" / "run", tmp_path / "sweep" / "0_done")
+    code, out, err = report(capsys, tmp_path / "sweep", "--out", tmp_path / "report", "--no-figures")
+    assert code == 0, err
+    text = (tmp_path / "report" / "REPORT.md").read_text(encoding="utf-8")
+    assert f"{unfinished}: unfinished (no metrics.json); skipped" in text
+    assert "failed (DataError: bad line); skipped" in text and "skipped" in out
+    # Only the finished run is reported: a single seed, said so, without a standard deviation.
+    assert "# Report: 1 run in 1 configuration(s)" in text
+    main_table = text.split("## Main table")[1].split("## ")[0]
+    rows = [line for line in main_table.splitlines() if line.startswith("| tfidf/stance |")]
+    assert "a single run (seed 1): no standard deviation" in text
+    assert rows and all("(1 run)" in row and " ± " not in row for row in rows)
+    assert "A single configuration: nothing to compare." in text
+
+
+def test_runs_scored_on_different_test_sentences_are_not_paired(runs, tmp_path, capsys):
+    other = tmp_path / "other"
+    shutil.copytree(runs / "base_1" / "run", other)
+    config = yaml.safe_load((other / "config.yaml").read_text())
+    config["model"]["classifier"]["C"] = 7.0  # another configuration ...
+    (other / "config.yaml").write_text(yaml.safe_dump(config))
+    rows = [json.loads(line) for line in (other / "predictions.jsonl").read_text().splitlines()]
+    dropped = next(r["id"] for r in rows if r["split"] == "test")
+    kept = [r for r in rows if r["id"] != dropped]  # ... scored on one test sentence fewer
+    (other / "predictions.jsonl").write_text("".join(json.dumps(r) + "\n" for r in kept))
+    code, out, err = report(capsys, runs / "base_1", other, "--out", tmp_path / "report", "--no-figures")
+    assert code == 0, err
+    text = (tmp_path / "report" / "REPORT.md").read_text(encoding="utf-8")
+    refusal = next(line for line in text.splitlines() if line.startswith("- Not paired") and "(test/" in line)
+    assert "scored on different test sentences (6 vs 5, 5 shared)" in refusal
+    assert "not paired" in out
+    # dev and seed_test are the same sentences: those are compared.
+    assert any(
+        line.startswith("| tfidf/stance") and "| dev |" in line
+        for line in text.split("## Paired")[1].splitlines()
+    )
+
+
+def test_learning_curve_from_runs_that_differ_in_training_documents(runs, tmp_path, capsys):
+    # The same test document; the small run's other documents go to dev (a split file assigns every document).
+    documents = ["fx-01", "fx-03", "fx-04", "fx-05", "fx-06", "fx-07"]
+    for name, train_docs in (("small", ["fx-03", "fx-06"]), ("large", documents[1:])):
+        rows = {"fx-02": "test", "seed-000": "seed_test"}
+        rows.update({doc: "train" if doc in train_docs else "dev" for doc in documents})
+        split_file = tmp_path / f"{name}.jsonl"
+        split_file.write_text("".join(json.dumps({"doc_id": d, "split": s}) + "\n" for d, s in rows.items()))
+        train_run(tmp_path / "curve" / name, "data=fixture", f"data.split_file={split_file}")
+    code, _, err = report(capsys, tmp_path / "curve", "--out", tmp_path / "report")
+    assert code == 0, err
+    text = (tmp_path / "report" / "REPORT.md").read_text(encoding="utf-8")
+    assert "| training documents |" in text and "learning_curve_test_primary_stance.png" in text
+    curve = (tmp_path / "report" / "learning_curve.csv").read_text().splitlines()
+    assert [line.split(",")[2] for line in curve[1:]] == ["2", "5"]

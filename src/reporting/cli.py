@@ -1,0 +1,81 @@
+"""``python -m src.report DIR... [--out DIR]``: the report of finished runs (see :mod:`src.reporting`)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from src.errors import DiplostanceError
+from src.reporting.build import Report, build_report
+from src.reporting.render import csv_tables, markdown, printed
+
+REPORTS_DIR = Path(__file__).resolve().parents[2] / "outputs" / "reports"
+
+
+def new_report_dir(parent: Path = REPORTS_DIR) -> Path:
+    """A report directory name that does not exist yet (time-stamped to the microsecond)."""
+    return parent / datetime.now().strftime("%Y-%m-%d_%H-%M-%S_%f")
+
+
+def write_report(report: Report, out: Path) -> Path:
+    """Write REPORT.md, the CSV tables and the figures into ``out`` at once.
+
+    Everything is written into a hidden sibling folder first, then renamed to ``out``: readers see no half
+    report, and an existing report is never overwritten.
+
+    Raises:
+        DiplostanceError: ``out`` exists and is not an empty directory, or cannot be written.
+    """
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise DiplostanceError(f"{out} already exists and is not empty; reports are never overwritten")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as exc:
+        raise DiplostanceError(f"{out}: cannot write the report ({exc.strerror or exc})") from None
+    try:
+        (staging / "REPORT.md").write_text(markdown(report), encoding="utf-8")
+        for name, text in csv_tables(report).items():
+            (staging / name).write_text(text, encoding="utf-8", newline="")
+        for name, png in report.figures.items():
+            (staging / name).write_bytes(png)
+        os.chmod(staging, 0o755)  # mkdtemp makes it private
+        if out.is_dir():
+            out.rmdir()  # empty (checked above): the rename takes its place
+        os.rename(staging, out)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise DiplostanceError(f"{out}: cannot write the report ({exc.strerror or exc})") from None
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Group runs by configuration, compare configurations on the same sentences, write the report."""
+    parser = argparse.ArgumentParser(prog="python -m src.report", description=main.__doc__)
+    parser.add_argument(
+        "dirs", nargs="+", help="run directories, or folders holding them (multirun directories)"
+    )
+    parser.add_argument(
+        "--out", type=Path, help=f"new report directory (default: a new one under {REPORTS_DIR})"
+    )
+    parser.add_argument("--no-figures", action="store_true", help="tables only (faster)")
+    args = parser.parse_args(argv)
+    out = args.out or new_report_dir()
+    try:
+        if out.exists() and (not out.is_dir() or any(out.iterdir())):  # fail before the work, not after
+            raise DiplostanceError(f"{out} already exists and is not empty; reports are never overwritten")
+        report = build_report(args.dirs, with_figures=not args.no_figures)
+        print(printed(report), flush=True)
+        out = write_report(report, out)
+    except DiplostanceError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"\nreport: {out / 'REPORT.md'}", flush=True)
+    return 0
