@@ -10,6 +10,10 @@ import tempfile
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
 
 from src.errors import DiplostanceError
 from src.reporting.build import Report, build_report
@@ -54,6 +58,22 @@ def write_report(report: Report, out: Path) -> Path:
         shutil.rmtree(staging, ignore_errors=True)
         raise DiplostanceError(f"{out}: cannot write the report ({exc.strerror or exc})") from None
     return out
+
+
+class ReportCallback(Callback):
+    """Hydra callback: at the end of a sweep, write the report of its runs to ``<sweep dir>/report`` and print
+    its main table (``conf/experiment/main_comparison.yaml`` ends ``make main`` with it)."""
+
+    def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
+        sweep_dir = Path(config.hydra.sweep.dir)
+        try:
+            report = build_report([sweep_dir])
+            print("\n" + printed(report), flush=True)
+            out = write_report(report, sweep_dir / "report")
+        except DiplostanceError as exc:  # a failed report must not hide the finished runs
+            print(f"error: report: {exc}", file=sys.stderr, flush=True)
+            return
+        print(f"\nreport: {out / 'REPORT.md'}", flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
