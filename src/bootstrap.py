@@ -34,10 +34,10 @@ from src.config import BootstrapConfig, BootstrapUnit
 from src.errors import ConfigError
 from src.tasks import Head
 
-# Metrics with an interval, in the order :func:`scores_from_counts` returns them.
+# Metrics with an interval, in the order :func:`scores` returns them first.
 INTERVAL_METRICS = ("macro_f1", "accuracy")
 # scipy 1.15 renamed random_state to rng.
-_SEED_ARGUMENT = "rng" if "rng" in inspect.signature(stats.bootstrap).parameters else "random_state"
+SEED_ARGUMENT = "rng" if "rng" in inspect.signature(stats.bootstrap).parameters else "random_state"
 
 
 def check_bootstrap(settings: BootstrapConfig) -> None:
@@ -52,90 +52,131 @@ def check_bootstrap(settings: BootstrapConfig) -> None:
         raise ConfigError(f"eval.bootstrap.confidence: must be in (0, 1), got {settings.confidence}")
 
 
-def sentence_counts(gold: Sequence[Any], pred: Sequence[Any], head: Head) -> np.ndarray:
-    """Per sentence, the counts macro-F1 and accuracy are functions of.
+def sentence_counts(
+    gold: Sequence[Any], pred: Sequence[Any], labels: Sequence[str], multilabel: bool
+) -> np.ndarray:
+    """One row of counts per sentence: ``tp[K], fp[K], fn[K], correct, 1`` (K labels, in ``labels`` order).
 
     Args:
-        gold: Gold labels (strings, or label lists for multi-label heads).
+        gold: Gold labels (label lists for multi-label heads).
         pred: Predicted labels in the same form.
-        head: The head.
+        labels: Every label of the head.
+        multilabel: Whether the head is multi-label (``correct`` is then an exact match of the label set).
 
     Returns:
-        Shape ``(n_sentences, m)``. Single-label: the one-hot cell ``(gold, predicted)`` of the flattened
-        ``K x K`` confusion matrix. Multi-label: per label TP, FP and FN indicators (``3 L`` columns), then
-        whether every label is right, then 1 (the sentence count).
+        A float array of shape ``(len(gold), 3 * K + 2)``.
+
+    Raises:
+        ValueError: A label outside ``labels``.
     """
-    labels = list(head.labels)
-    if head.multilabel:
-        y_true = np.array([[lab in row for lab in labels] for row in gold], dtype=bool).reshape(
-            -1, len(labels)
+    labels = list(labels)
+    if multilabel:
+        known = set(labels)
+        for row in (*gold, *pred):
+            if not set(row) <= known:
+                raise ValueError(
+                    f"labels {sorted(set(row) - known)} are not among the head's labels {labels}"
+                )
+        g = np.array([[lab in row for lab in labels] for row in gold], dtype=bool).reshape(
+            len(gold), len(labels)
         )
-        y_pred = np.array([[lab in row for lab in labels] for row in pred], dtype=bool).reshape(
-            -1, len(labels)
+        p = np.array([[lab in row for lab in labels] for row in pred], dtype=bool).reshape(
+            len(pred), len(labels)
         )
-        return np.hstack(
-            [
-                y_true & y_pred,
-                ~y_true & y_pred,
-                y_true & ~y_pred,
-                (y_true == y_pred).all(axis=1, keepdims=True),
-                np.ones((len(y_true), 1), dtype=bool),
-            ]
-        ).astype(float)
-    index = {label: i for i, label in enumerate(labels)}
-    k = len(labels)
-    cells = np.array([index[g] * k + index[p] for g, p in zip(gold, pred, strict=True)], dtype=np.intp)
-    counts = np.zeros((len(cells), k * k))
-    counts[np.arange(len(cells)), cells] = 1.0
-    return counts
+        correct = (g == p).all(axis=1)
+    else:
+        index = {lab: i for i, lab in enumerate(labels)}
+        unknown = sorted({str(x) for x in (*gold, *pred) if x not in index})
+        if unknown:
+            raise ValueError(f"labels {unknown} are not among the head's labels {labels}")
+        eye = np.eye(len(labels), dtype=bool)
+        gi, pi = np.array([index[x] for x in gold], dtype=int), np.array([index[x] for x in pred], dtype=int)
+        g, p, correct = eye[gi], eye[pi], gi == pi
+    return np.column_stack([g & p, ~g & p, g & ~p, correct, np.ones(len(g), dtype=bool)]).astype(float)
 
 
-def scores_from_counts(counts: np.ndarray, head: Head) -> np.ndarray:
-    """Macro-F1 and accuracy of pooled counts (see :func:`sentence_counts`), over any leading axes.
+def unit_table(counts: np.ndarray, units: Sequence[str]) -> np.ndarray:
+    """Sum sentence rows into one row per unit (units in first-seen order)."""
+    keys = list(dict.fromkeys(units))
+    index = {key: i for i, key in enumerate(keys)}
+    table = np.zeros((len(keys), counts.shape[1]))
+    np.add.at(table, np.array([index[u] for u in units], dtype=int), counts)
+    return table
 
-    Single-label macro-F1 averages the F1 of the labels occurring in gold or predictions, multi-label macro-F1
-    every label column (an empty one scores 0), as :func:`src.evaluate.macro_f1` does.
+
+def scores(totals: np.ndarray, n_labels: int, multilabel: bool) -> np.ndarray:
+    """Macro-F1, accuracy and the per-label F1s from count totals.
+
+    Args:
+        totals: Counts of shape ``(..., 3 * n_labels + 2)`` (see :func:`sentence_counts`).
+        n_labels: K.
+        multilabel: Average over every label (multi-label) or over the labels occurring in gold or predictions.
 
     Returns:
-        Shape ``(2, *counts.shape[:-1])``: macro-F1, then accuracy (subset accuracy for multi-label heads).
+        Shape ``(..., 2 + K)``: macro-F1, accuracy, then F1 per label (0 where undefined).
     """
-    k = len(head.labels)
-    if head.multilabel:
-        tp, fp, fn = counts[..., :k], counts[..., k : 2 * k], counts[..., 2 * k : 3 * k]
-        exact, total = counts[..., 3 * k], counts[..., 3 * k + 1]
-        denominator = 2 * tp + fp + fn
-        f1 = np.divide(2 * tp, denominator, out=np.zeros_like(tp), where=denominator > 0)
-        return np.stack([f1.mean(axis=-1), exact / total])
-    matrix = counts.reshape(*counts.shape[:-1], k, k)
-    tp = np.diagonal(matrix, axis1=-2, axis2=-1)
-    denominator = matrix.sum(axis=-1) + matrix.sum(axis=-2)  # 2 TP + FP + FN; > 0 where the label occurs
-    f1 = np.divide(2 * tp, denominator, out=np.zeros_like(tp), where=denominator > 0)
-    occurring = (denominator > 0).sum(axis=-1)
-    return np.stack([f1.sum(axis=-1) / occurring, tp.sum(axis=-1) / matrix.sum(axis=(-2, -1))])
+    k = n_labels
+    tp, fp, fn = totals[..., :k], totals[..., k : 2 * k], totals[..., 2 * k : 3 * k]
+    denominator = 2 * tp + fp + fn
+    occurring = denominator > 0
+    f1 = np.where(occurring, 2 * tp / np.where(occurring, denominator, 1.0), 0.0)
+    if multilabel:
+        macro = f1.mean(axis=-1)
+    else:
+        n_occurring = occurring.sum(axis=-1)
+        macro = np.where(n_occurring > 0, f1.sum(axis=-1) / np.maximum(n_occurring, 1), 0.0)
+    sentences = totals[..., 3 * k + 1]
+    accuracy = np.where(sentences > 0, totals[..., 3 * k] / np.where(sentences > 0, sentences, 1.0), 0.0)
+    return np.concatenate([macro[..., None], accuracy[..., None], f1], axis=-1)
 
 
-def pool(counts: np.ndarray, groups: Sequence[Any]) -> np.ndarray:
-    """Sum the sentences' counts per group (document); one row per group, in sorted group order."""
-    names, inverse = np.unique(np.asarray(groups, dtype=str), return_inverse=True)
-    pooled = np.zeros((len(names), counts.shape[1]))
-    np.add.at(pooled, inverse.ravel(), counts)
-    return pooled
+def unit_weights(indices: np.ndarray, n_units: int) -> np.ndarray:
+    """How often each unit occurs in each resample: ``(..., m)`` unit indices -> ``(..., n_units)`` counts."""
+    indices = np.asarray(indices).astype(np.intp)
+    flat = indices.reshape(-1, indices.shape[-1])
+    offsets = flat + n_units * np.arange(len(flat))[:, None]
+    counts = np.bincount(offsets.ravel(), minlength=n_units * len(flat)).reshape(len(flat), n_units)
+    return counts.reshape(*indices.shape[:-1], n_units).astype(float)
 
 
-def _resampled_statistic(unit_counts: np.ndarray, score: Callable[[np.ndarray], np.ndarray]):
-    """scipy's vectorized statistic: rows of drawn unit indices -> the score of their pooled counts."""
-    n_units = len(unit_counts)
+# Resamples evaluated at once: bounds the memory of a (batch, units) weight matrix.
+_BATCH = 2000
 
-    def statistic(indices: np.ndarray, axis: int = -1) -> np.ndarray:
-        indices = np.moveaxis(np.asarray(indices, dtype=np.intp), axis, -1)
-        rows = indices.reshape(-1, indices.shape[-1])
-        # How often each unit was drawn in each resample (row); offsets give every row its own bincount range.
-        offsets = n_units * np.arange(len(rows))[:, None]
-        weights = np.bincount((rows + offsets).ravel(), minlength=len(rows) * n_units)
-        pooled = weights.reshape(len(rows), n_units).astype(float) @ unit_counts
-        return score(pooled).reshape(indices.shape[:-1])
 
-    return statistic
+def resample(
+    n_units: int,
+    statistic: Callable[[np.ndarray], np.ndarray],
+    *,
+    resamples: int,
+    confidence: float,
+    method: str = "percentile",
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``scipy.stats.bootstrap`` over the unit indices ``0 .. n_units - 1`` (vectorized, seeded).
+
+    Args:
+        n_units: Units (documents or sentences) to draw from.
+        statistic: Unit weights ``(..., n_units)`` (how often each unit was drawn) -> statistics ``(..., s)``.
+        resamples, confidence, method, seed: scipy's settings.
+
+    Returns:
+        The interval's low and high bounds, each of shape ``(s,)``.
+    """
+
+    def on_indices(indices: np.ndarray, axis: int = -1) -> np.ndarray:
+        return np.moveaxis(statistic(unit_weights(np.moveaxis(indices, axis, -1), n_units)), -1, 0)
+
+    result = stats.bootstrap(
+        (np.arange(n_units),),
+        on_indices,
+        vectorized=True,
+        n_resamples=resamples,
+        confidence_level=confidence,
+        method=method,
+        batch=_BATCH,
+        **{SEED_ARGUMENT: np.random.default_rng(seed)},
+    )
+    return np.asarray(result.confidence_interval.low), np.asarray(result.confidence_interval.high)
 
 
 def bootstrap_intervals(
@@ -163,11 +204,11 @@ def bootstrap_intervals(
         ``{"macro_f1": [low, high], "accuracy": [low, high]}`` (empty when no interval can be computed), and how
         the split was resampled: ``unit``, ``units`` (how many), and ``note`` where it differs from ``settings``.
     """
-    counts = sentence_counts(gold, pred, head)
+    counts = sentence_counts(gold, pred, head.labels, head.multilabel)
     unit = BootstrapUnit(settings.unit)
     description: dict[str, Any] = {"unit": unit.value}
     if unit == BootstrapUnit.document:
-        unit_counts = pool(counts, groups)
+        unit_counts = unit_table(counts, [str(g) for g in groups])
         if len(unit_counts) == 1:
             unit_counts, description["unit"] = counts, BootstrapUnit.sentence.value
             description["note"] = (
@@ -179,21 +220,19 @@ def bootstrap_intervals(
     if len(unit_counts) < 2:
         description["note"] = f"{len(unit_counts)} sentence(s): no interval"
         return {}, description
-
+    k = len(head.labels)
+    low, high = resample(
+        len(unit_counts),
+        lambda weights: scores(weights @ unit_counts, k, head.multilabel)[..., : len(INTERVAL_METRICS)],
+        resamples=settings.resamples,
+        confidence=settings.confidence,
+        method=str(settings.method),
+        seed=settings.seed,
+    )
     intervals = {}
     for i, metric in enumerate(INTERVAL_METRICS):
-        result = stats.bootstrap(
-            (np.arange(len(unit_counts)),),
-            _resampled_statistic(unit_counts, lambda pooled, i=i: scores_from_counts(pooled, head)[i]),
-            n_resamples=settings.resamples,
-            confidence_level=settings.confidence,
-            method=str(settings.method),
-            vectorized=True,
-            **{_SEED_ARGUMENT: np.random.default_rng(settings.seed)},
-        )
-        low, high = float(result.confidence_interval.low), float(result.confidence_interval.high)
-        if np.isfinite(low) and np.isfinite(high):
-            intervals[metric] = [low, high]
+        if np.isfinite(low[i]) and np.isfinite(high[i]):
+            intervals[metric] = [float(low[i]), float(high[i])]
         else:  # BCa on a degenerate bootstrap distribution
             description["note"] = f"{metric}: the {settings.method} interval is undefined on this split"
     return intervals, description

@@ -351,7 +351,9 @@ def test_speaker_normalization() -> None:
         "European Union and Japan (joint statement)"
     )
     assert lenient_speaker("U.S. Department of State") == lenient_speaker("US State Department")
-    assert lenient_speaker("Ministry of Foreign Affairs of Japan") == lenient_speaker("Japanese Foreign Ministry")
+    assert lenient_speaker("Ministry of Foreign Affairs of Japan") == lenient_speaker(
+        "Japanese Foreign Ministry"
+    )
     assert lenient_speaker("Republic of Korea and Japan (joint statement)") == lenient_speaker(
         "Japan and South Korea (joint statement)"
     )

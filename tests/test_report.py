@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import yaml
 
+from src.bootstrap import scores, sentence_counts, unit_table
 from src.evaluate import macro_f1
 from src.report import compare_dirs, main
 from src.reporting.errors import load_actors
@@ -21,9 +22,6 @@ from src.reporting.stats import (
     mcnemar,
     paired_bootstrap,
     permutation_pvalue,
-    scores,
-    sentence_counts,
-    unit_table,
 )
 from tests.conftest import train_run
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from src.bootstrap import bootstrap_intervals, pool, scores_from_counts, sentence_counts
+from src.bootstrap import bootstrap_intervals, scores, sentence_counts, unit_table
 from src.calibration import (
     brier_score,
     calibration,
@@ -56,18 +56,18 @@ def width(bounds: list[float]) -> float:
 # ----------------------------------------------------------------- bootstrap intervals
 def test_the_pooled_statistic_is_evaluates_macro_f1_and_accuracy():
     gold, pred, groups = toy_split(12)
-    counts = sentence_counts(gold, pred, STANCE)
-    f1, accuracy = scores_from_counts(counts.sum(axis=0), STANCE)
+    counts = sentence_counts(gold, pred, STANCE.labels, STANCE.multilabel)
+    f1, accuracy = scores(counts.sum(axis=0), len(STANCE.labels), STANCE.multilabel)[:2]
     assert f1 == pytest.approx(macro_f1(gold, pred, STANCE.labels))
     assert accuracy == pytest.approx(np.mean(np.array(gold) == np.array(pred)))
 
     # A resample with repeated documents: pooling their counts scores the concatenated sentences.
-    docs = sorted(set(groups))
+    docs = list(dict.fromkeys(groups))  # unit_table's order: first seen
     drawn = [docs[0], docs[3], docs[3], docs[7]]
     rows = [i for d in drawn for i in range(len(gold)) if groups[i] == d]
-    pooled = pool(counts, groups)
+    pooled = unit_table(counts, groups)
     weights = np.array([drawn.count(d) for d in docs], dtype=float)
-    f1, accuracy = scores_from_counts(weights @ pooled, STANCE)
+    f1, accuracy = scores(weights @ pooled, len(STANCE.labels), STANCE.multilabel)[:2]
     assert f1 == pytest.approx(macro_f1([gold[i] for i in rows], [pred[i] for i in rows], STANCE.labels))
     assert accuracy == pytest.approx(np.mean([gold[i] == pred[i] for i in rows]))
 
@@ -75,7 +75,8 @@ def test_the_pooled_statistic_is_evaluates_macro_f1_and_accuracy():
 def test_the_pooled_statistic_of_a_multilabel_head():
     gold = [["x"], [], ["x", "y"], ["z"], ["y"]]
     pred = [["x"], ["y"], ["x", "y"], [], ["y", "z"]]
-    f1, subset = scores_from_counts(sentence_counts(gold, pred, MULTI).sum(axis=0), MULTI)
+    counts = sentence_counts(gold, pred, MULTI.labels, MULTI.multilabel)
+    f1, subset = scores(counts.sum(axis=0), len(MULTI.labels), MULTI.multilabel)[:2]
     scalars = evaluate({"topics": gold}, {"topics": pred}, [MULTI], "test").scalars
     assert f1 == pytest.approx(scalars["test/topics/macro_f1"])
     assert subset == pytest.approx(scalars["test/topics/subset_accuracy"]) == pytest.approx(2 / 5)

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from src.bootstrap import scores
 from src.report import SUMMARY_SPLITS
 from src.reporting import errors, plots
 from src.reporting.groups import Group, HeadSplit, group_runs
@@ -36,7 +37,6 @@ from src.reporting.stats import (
     mcnemar,
     paired_bootstrap,
     permutation_pvalue,
-    scores,
 )
 
 # The split of the figures and the error analysis (the first split present when a run has none).

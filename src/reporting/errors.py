@@ -12,10 +12,11 @@ from typing import Any
 import numpy as np
 import yaml
 
+from src.bootstrap import scores
 from src.errors import DataError
 from src.reporting.groups import HeadSplit
 from src.reporting.runs import HeadSpec
-from src.reporting.stats import bootstrap_scores, scores
+from src.reporting.stats import bootstrap_scores
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 ACTORS_FILE = DATA_DIR / "reporting" / "actors.yaml"

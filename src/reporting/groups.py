@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
+from src.bootstrap import sentence_counts, unit_table
 from src.reporting.runs import HeadSpec, ReportError, Run
-from src.reporting.stats import document_of, sentence_counts, unit_table
+from src.reporting.stats import document_of
 
 # Config keys (and the keys under them) that do not tell configurations apart: none changes what a run predicts.
 IGNORED = ("seed", "paths", "logger", "save_model", "hydra", "eval.bootstrap", "eval.calibration_bins")

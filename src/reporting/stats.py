@@ -2,7 +2,7 @@
 
 Resampling and permutation come from scipy (``scipy.stats.bootstrap``, ``scipy.stats.permutation_test``,
 ``scipy.stats.binomtest``, ``scipy.stats.chi2``). What is ours is the bookkeeping that lets them resample whole
-documents and stay vectorized: every sentence becomes a row of classification counts (per class: true positives,
+documents and stay vectorized, shared with every run's intervals (:mod:`src.bootstrap`): every sentence becomes a row of classification counts (per class: true positives,
 false positives, false negatives; then correct, sentences), a unit (a document or a sentence) is the sum of its
 rows, and a resample is a vector of unit weights, so any resample's totals are one matrix product. Macro-F1 from
 the totals (:func:`scores`) matches :func:`src.evaluate.macro_f1` (tested): single-label heads average over the
@@ -17,10 +17,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from scipy import stats
+
+from src.bootstrap import SEED_ARGUMENT, resample, scores, unit_weights
 
 CONFIDENCE = 0.95
 BOOTSTRAP_RESAMPLES = 2000
@@ -28,8 +29,6 @@ PERMUTATION_RESAMPLES = 9999
 # McNemar: below this many discordant sentences the exact binomial test, from it on the chi-square approximation
 # with continuity correction (the usual rule of thumb: the approximation needs b + c >= 25).
 MCNEMAR_EXACT_BELOW = 25
-# Resamples evaluated at once: bounds the memory of a (batch, units) weight matrix.
-_BATCH = 2000
 _SENTENCE_ID = re.compile(r"^(?P<doc>.+)-s\d+$")
 
 
@@ -37,93 +36,6 @@ def document_of(sentence_id: str) -> str:
     """The document of a sentence id ``<doc_id>-sNNN``; an id of another form is its own document."""
     match = _SENTENCE_ID.match(str(sentence_id))
     return match.group("doc") if match else str(sentence_id)
-
-
-def sentence_counts(
-    gold: Sequence[Any], pred: Sequence[Any], labels: Sequence[str], multilabel: bool
-) -> np.ndarray:
-    """One row of counts per sentence: ``tp[K], fp[K], fn[K], correct, 1`` (K labels, in ``labels`` order).
-
-    Args:
-        gold: Gold labels (label lists for multi-label heads).
-        pred: Predicted labels in the same form.
-        labels: Every label of the head.
-        multilabel: Whether the head is multi-label (``correct`` is then an exact match of the label set).
-
-    Returns:
-        A float array of shape ``(len(gold), 3 * K + 2)``.
-
-    Raises:
-        ValueError: A label outside ``labels``.
-    """
-    labels = list(labels)
-    if multilabel:
-        known = set(labels)
-        for row in (*gold, *pred):
-            if not set(row) <= known:
-                raise ValueError(
-                    f"labels {sorted(set(row) - known)} are not among the head's labels {labels}"
-                )
-        g = np.array([[lab in row for lab in labels] for row in gold], dtype=bool).reshape(
-            len(gold), len(labels)
-        )
-        p = np.array([[lab in row for lab in labels] for row in pred], dtype=bool).reshape(
-            len(pred), len(labels)
-        )
-        correct = (g == p).all(axis=1)
-    else:
-        index = {lab: i for i, lab in enumerate(labels)}
-        unknown = sorted({str(x) for x in (*gold, *pred) if x not in index})
-        if unknown:
-            raise ValueError(f"labels {unknown} are not among the head's labels {labels}")
-        eye = np.eye(len(labels), dtype=bool)
-        gi, pi = np.array([index[x] for x in gold], dtype=int), np.array([index[x] for x in pred], dtype=int)
-        g, p, correct = eye[gi], eye[pi], gi == pi
-    return np.column_stack([g & p, ~g & p, g & ~p, correct, np.ones(len(g), dtype=bool)]).astype(float)
-
-
-def unit_table(counts: np.ndarray, units: Sequence[str]) -> np.ndarray:
-    """Sum sentence rows into one row per unit (units in first-seen order)."""
-    keys = list(dict.fromkeys(units))
-    index = {key: i for i, key in enumerate(keys)}
-    table = np.zeros((len(keys), counts.shape[1]))
-    np.add.at(table, np.array([index[u] for u in units], dtype=int), counts)
-    return table
-
-
-def scores(totals: np.ndarray, n_labels: int, multilabel: bool) -> np.ndarray:
-    """Macro-F1, accuracy and the per-label F1s from count totals.
-
-    Args:
-        totals: Counts of shape ``(..., 3 * n_labels + 2)`` (see :func:`sentence_counts`).
-        n_labels: K.
-        multilabel: Average over every label (multi-label) or over the labels occurring in gold or predictions.
-
-    Returns:
-        Shape ``(..., 2 + K)``: macro-F1, accuracy, then F1 per label (0 where undefined).
-    """
-    k = n_labels
-    tp, fp, fn = totals[..., :k], totals[..., k : 2 * k], totals[..., 2 * k : 3 * k]
-    denominator = 2 * tp + fp + fn
-    occurring = denominator > 0
-    f1 = np.where(occurring, 2 * tp / np.where(occurring, denominator, 1.0), 0.0)
-    if multilabel:
-        macro = f1.mean(axis=-1)
-    else:
-        n_occurring = occurring.sum(axis=-1)
-        macro = np.where(n_occurring > 0, f1.sum(axis=-1) / np.maximum(n_occurring, 1), 0.0)
-    sentences = totals[..., 3 * k + 1]
-    accuracy = np.where(sentences > 0, totals[..., 3 * k] / np.where(sentences > 0, sentences, 1.0), 0.0)
-    return np.concatenate([macro[..., None], accuracy[..., None], f1], axis=-1)
-
-
-def _weights(indices: np.ndarray, n_units: int) -> np.ndarray:
-    """How often each unit occurs in each resample: ``(..., m)`` unit indices -> ``(..., n_units)`` counts."""
-    indices = np.asarray(indices).astype(np.intp)
-    flat = indices.reshape(-1, indices.shape[-1])
-    offsets = flat + n_units * np.arange(len(flat))[:, None]
-    counts = np.bincount(offsets.ravel(), minlength=n_units * len(flat)).reshape(len(flat), n_units)
-    return counts.reshape(*indices.shape[:-1], n_units).astype(float)
 
 
 @dataclass(frozen=True)
@@ -158,25 +70,16 @@ def bootstrap_scores(
         Macro-F1, accuracy and per-label F1 (see :func:`scores`); no interval with fewer than 2 units.
     """
     point = scores(table.sum(axis=0), n_labels, multilabel)
-    n = len(table)
-    if n < 2:
+    if len(table) < 2:
         return Interval(point, None, None)
-
-    def statistic(indices: np.ndarray, axis: int = -1) -> np.ndarray:
-        totals = _weights(np.moveaxis(indices, axis, -1), n) @ table
-        return np.moveaxis(scores(totals, n_labels, multilabel), -1, 0)
-
-    result = stats.bootstrap(
-        (np.arange(n),),
-        statistic,
-        vectorized=True,
-        n_resamples=n_resamples,
-        confidence_level=confidence,
-        method="percentile",
-        batch=_BATCH,
-        random_state=np.random.default_rng(seed),
+    low, high = resample(
+        len(table),
+        lambda weights: scores(weights @ table, n_labels, multilabel),
+        resamples=n_resamples,
+        confidence=confidence,
+        seed=seed,
     )
-    return Interval(point, result.confidence_interval.low, result.confidence_interval.high)
+    return Interval(point, low, high)
 
 
 def paired_bootstrap(
@@ -210,25 +113,16 @@ def paired_bootstrap(
         )
 
     point = difference(table_a.sum(axis=0), table_b.sum(axis=0))
-    n = len(table_a)
-    if n < 2:
+    if len(table_a) < 2:
         return Interval(point, None, None)
-
-    def statistic(indices: np.ndarray, axis: int = -1) -> np.ndarray:
-        weights = _weights(np.moveaxis(indices, axis, -1), n)
-        return np.moveaxis(difference(weights @ table_a, weights @ table_b), -1, 0)
-
-    result = stats.bootstrap(
-        (np.arange(n),),
-        statistic,
-        vectorized=True,
-        n_resamples=n_resamples,
-        confidence_level=confidence,
-        method="percentile",
-        batch=_BATCH,
-        random_state=np.random.default_rng(seed),
+    low, high = resample(
+        len(table_a),
+        lambda weights: difference(weights @ table_a, weights @ table_b),
+        resamples=n_resamples,
+        confidence=confidence,
+        seed=seed,
     )
-    return Interval(point, result.confidence_interval.low, result.confidence_interval.high)
+    return Interval(point, low, high)
 
 
 def permutation_pvalue(
@@ -263,7 +157,7 @@ def permutation_pvalue(
     def statistic(x: np.ndarray, y: np.ndarray, axis: int = -1) -> np.ndarray:
         # x holds, per unit, index u (A's outputs) or u + n (B's, after a swap); y holds the other one, so y's
         # totals are what x leaves of both systems' totals.
-        totals_x = _weights(np.moveaxis(x, axis, -1), 2 * n) @ stacked
+        totals_x = unit_weights(np.moveaxis(x, axis, -1), 2 * n) @ stacked
         return (
             scores(totals_x, n_labels, multilabel)[..., 0]
             - scores(both - totals_x, n_labels, multilabel)[..., 0]
@@ -276,8 +170,8 @@ def permutation_pvalue(
         vectorized=True,
         n_resamples=n_resamples,
         alternative="two-sided",
-        batch=_BATCH,
-        random_state=np.random.default_rng(seed),
+        batch=2000,  # bounds the memory of a (batch, units) weight matrix
+        **{SEED_ARGUMENT: np.random.default_rng(seed)},
     )
     return float(result.pvalue)
 
