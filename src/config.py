@@ -86,6 +86,13 @@ class BootstrapMethod(StrEnum):
     bca = "bca"
 
 
+class CvGroup(StrEnum):
+    """What ``eval.cv_folds`` keeps together: documents (stratified group k-fold) or genres (leave one genre out)."""
+
+    document = "document"
+    genre = "genre"
+
+
 class Calibration(StrEnum):
     """Post-hoc calibration reported next to the raw probabilities; ``null`` (None) reports the raw ones only."""
 
@@ -178,6 +185,11 @@ class EvalConfig:
     # `temperature`: fit one temperature per single-label head on dev (minimal dev log-loss) and report ECE and
     # Brier after scaling too (`*_scaled`; dev's are in-sample); the saved model and its probabilities stay unscaled.
     calibrate: Optional[Calibration] = None
+    # Cross-validation (src/crossval.py): K >= 2 runs K document-grouped folds (StratifiedGroupKFold seeded by
+    # `data.split_seed`), each a run in `fold_<k>/`, pooled into `cv_summary.json`; null is one train/dev/test split.
+    cv_folds: Optional[int] = None
+    # `genre`: one fold per genre of the documents file (leave one genre out); `cv_folds` must then stay null.
+    group_by: CvGroup = CvGroup.document
 
 
 # ----------------------------------------------------------------- loggers

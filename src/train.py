@@ -28,6 +28,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from src.calibration import fit_temperatures
 from src.config import CONFIG_DIR, Calibration, EvalConfig
+from src.crossval import cross_validate, is_cross_validation
 from src.data.corpus import load_corpus, to_examples
 from src.data.splits import check_disjoint, make_splits, read_split_file, split_summary
 from src.errors import ConfigError, DataError, DiplostanceError
@@ -114,24 +115,29 @@ def check_trainable(train: Examples, heads: Sequence[Head], path: str | Path) ->
             )
 
 
-def train(cfg: DictConfig) -> dict[str, float]:
-    """Load data, split, train, evaluate, save and record one run.
+def train(cfg: DictConfig, splits: dict[str, list[str]] | None = None) -> dict[str, float]:
+    """Load data, split, train, evaluate, save and record one run (or, with ``eval.cv_folds`` or
+    ``eval.group_by=genre``, one run per cross-validation fold and their pooled summary: :mod:`src.crossval`).
 
     Args:
         cfg: The composed ``train`` config (``conf/train.yaml``).
+        splits: Split name to document ids, instead of the split the config describes (one fold's).
 
     Returns:
-        The flat metrics (``"<split>/<head>/<metric>"``), including the task's optimized metric.
+        The flat metrics (``"<split>/<head>/<metric>"``), including the task's optimized metric; pooled over the
+        folds for a cross-validation.
     """
     started = time.perf_counter()
     run_dir = Path(cfg.paths.output_dir)
     if (run_dir / "metrics.json").exists():
         raise DiplostanceError(f"{run_dir} already holds a finished run; runs are never overwritten")
+    settings: EvalConfig = OmegaConf.to_object(cfg.eval)  # type: ignore[assignment]
+    check_settings(settings)
+    if splits is None and is_cross_validation(settings):
+        return cross_validate(cfg, settings, train)
     run_dir.mkdir(parents=True, exist_ok=True)
     task: Task = task_from_config(OmegaConf.to_container(cfg.task, resolve=True))  # type: ignore[arg-type]
     context = str(cfg.data.context)  # a ContextMode, checked when the config was composed
-    settings: EvalConfig = OmegaConf.to_object(cfg.eval)  # type: ignore[assignment]
-    check_settings(settings)
     # Loggers are built up front (from their `_target_`), like the data and the model; they write at the end.
     loggers: list[RunLogger] = [
         hydra.utils.instantiate(node) for node in cfg.logger.values() if node is not None
@@ -139,10 +145,10 @@ def train(cfg: DictConfig) -> dict[str, float]:
 
     # Data: validate everything before any artifact that looks like a result is written.
     corpus = load_corpus(cfg.data.sentences, task.heads, cfg.data.documents)
-    if cfg.data.split_file:
+    if splits is None and cfg.data.split_file:
         splits = read_split_file(cfg.data.split_file, corpus)
         corpus.files.append(Path(cfg.data.split_file))
-    else:
+    elif splits is None:
         ratios = OmegaConf.to_container(cfg.data.ratios, resolve=True)
         splits = make_splits(
             corpus, cfg.data.split_seed, ratios, cfg.data.seed_source, cfg.data.train_on_seed

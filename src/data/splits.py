@@ -7,7 +7,7 @@ user's split file is parsed here only (:func:`parse_split_file`), for training a
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,12 +53,31 @@ def make_splits(
     pool = [d for d in doc_ids if d not in set(held_out)]
     order = [pool[i] for i in np.random.default_rng(seed).permutation(len(pool))]
 
-    total = sum(ratios[s] for s in ("train", "dev", "test"))
-    n_sentences = sum(sizes[d] for d in pool)
-    targets = {s: ratios[s] / total * n_sentences for s in ("train", "dev", "test")}
     splits: dict[str, list[str]] = {s: [] for s in SPLITS}
+    splits.update(fill_splits(order, sizes, {s: ratios[s] for s in ("train", "dev", "test")}))
+    splits["seed_test"] = held_out
+    return {name: sorted(docs) for name, docs in splits.items()}
+
+
+def fill_splits(
+    order: Sequence[str], sizes: Mapping[str, int], ratios: Mapping[str, float]
+) -> dict[str, list[str]]:
+    """Fill documents, in ``order``, into the splits of ``ratios`` (in its key order) by shares of sentences.
+
+    Args:
+        order: The documents, already shuffled.
+        sizes: Sentences per document.
+        ratios: Split name to share of sentences (normalized to sum to 1).
+
+    Returns:
+        Split name to its documents, in ``order``.
+    """
+    total = sum(ratios.values())
+    n_sentences = sum(sizes[d] for d in order)
+    targets = {s: share / total * n_sentences for s, share in ratios.items()}
+    splits: dict[str, list[str]] = {s: [] for s in ratios}
     filled = dict.fromkeys(targets, 0)
-    names = ["train", "dev", "test"]
+    names = list(ratios)
     current = 0
     for doc in order:
         # Move on once a split has its share, but never leave the last split empty-handed by overfilling earlier ones.
@@ -66,8 +85,7 @@ def make_splits(
             current += 1
         splits[names[current]].append(doc)
         filled[names[current]] += sizes[doc]
-    splits["seed_test"] = held_out
-    return {name: sorted(docs) for name, docs in splits.items()}
+    return splits
 
 
 @dataclass(frozen=True)
