@@ -140,6 +140,9 @@ class DataConfig:
     # Documents with this `source` form the held-out real-world `seed_test` split.
     seed_source: str = "seed"
     train_on_seed: bool = False
+    # Train on only this many of the training documents (a learning curve), drawn with the model `seed` so that
+    # each seed sees its own sample; null trains on all of them. Dev and test stay whole.
+    train_documents: Optional[int] = None
     # What a model sees next to each sentence: none | previous (the previous sentence of the document) | speaker
     # (who attribution says speaks); see src/data/context.py.
     context: ContextMode = ContextMode.none  # type: ignore[attr-defined]

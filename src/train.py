@@ -30,7 +30,7 @@ from src.calibration import fit_temperatures
 from src.config import CONFIG_DIR, Calibration, EvalConfig
 from src.crossval import cross_validate, is_cross_validation
 from src.data.corpus import load_corpus, to_examples
-from src.data.splits import check_disjoint, make_splits, read_split_file, split_summary
+from src.data.splits import check_disjoint, make_splits, read_split_file, split_summary, subsample_training
 from src.errors import ConfigError, DataError, DiplostanceError
 from src.evaluate import Evaluation, check_settings, evaluate
 from src.labelling.records import per_sentence
@@ -153,6 +153,8 @@ def train(cfg: DictConfig, splits: dict[str, list[str]] | None = None) -> dict[s
         splits = make_splits(
             corpus, cfg.data.split_seed, ratios, cfg.data.seed_source, cfg.data.train_on_seed
         )  # type: ignore[arg-type]
+    if cfg.data.train_documents is not None:
+        splits = subsample_training(splits, cfg.data.train_documents, cfg.seed)
     check_disjoint(splits)
     if not splits["train"]:
         raise ConfigError("data: the split leaves no training documents")

@@ -89,3 +89,21 @@ def test_split_file_problems_are_collected_in_one_place(tmp_path):
     with pytest.raises(DataError) as info:
         read_split_file(path, corpus)
     assert str(info.value) == str(problems[0])
+
+
+def test_subsample_training_keeps_n_documents_per_seed_and_leaves_the_rest():
+    import pytest
+
+    from src.data.splits import subsample_training
+    from src.errors import ConfigError
+
+    splits = {"train": [f"d{i}" for i in range(10)], "dev": ["v"], "test": ["t"], "seed_test": []}
+    small = subsample_training(splits, 4, seed=0)
+    assert len(small["train"]) == 4 and set(small["train"]) <= set(splits["train"])
+    assert small["train"] == [d for d in splits["train"] if d in small["train"]]  # order kept
+    assert (small["dev"], small["test"]) == (["v"], ["t"])
+    assert subsample_training(splits, 4, seed=0) == small  # the same seed draws the same documents
+    assert subsample_training(splits, 10, seed=3)["train"] == splits["train"]
+    for bad in (0, 11):
+        with pytest.raises(ConfigError, match="data.train_documents: must be between 1 and the 10"):
+            subsample_training(splits, bad, seed=0)

@@ -182,6 +182,23 @@ def read_split_file(path: str | Path, corpus: Corpus) -> dict[str, list[str]]:
     return {name: sorted(docs) for name, docs in splits.items()}
 
 
+def subsample_training(splits: dict[str, list[str]], n_documents: int, seed: int) -> dict[str, list[str]]:
+    """Keep ``n_documents`` training documents drawn at random with ``seed`` (their order kept); the rest as is.
+
+    Raises:
+        ConfigError: ``n_documents`` below 1 or above the training documents there are.
+    """
+    from src.errors import ConfigError
+
+    train = splits["train"]
+    if not 1 <= n_documents <= len(train):
+        raise ConfigError(
+            f"data.train_documents: must be between 1 and the {len(train)} training documents, got {n_documents}"
+        )
+    keep = set(np.random.default_rng(seed).choice(len(train), size=n_documents, replace=False).tolist())
+    return {**splits, "train": [doc for i, doc in enumerate(train) if i in keep]}
+
+
 def check_disjoint(splits: dict[str, list[str]]) -> None:
     """Guard: no document may sit in two splits."""
     seen: dict[str, str] = {}
