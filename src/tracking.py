@@ -315,8 +315,10 @@ def log_to_mlflow(
     params: dict[str, Any],
     metrics: dict[str, float],
     run_dir: Path,
+    artifacts: Sequence[Path] | None = None,
 ) -> str:
-    """Log one finished run to MLflow (metrics, flattened params, the run directory's small files)."""
+    """Log one finished run to MLflow (metrics, flattened params, the run directory's small files, or
+    ``artifacts`` when given: a report's files)."""
     try:
         import mlflow
     except ImportError as exc:
@@ -329,15 +331,19 @@ def log_to_mlflow(
         mlflow.log_params({k: str(v)[:500] for k, v in params.items()})
         # MLflow metric names may not contain every character our label names could; keep [A-Za-z0-9_/.-].
         mlflow.log_metrics({k.replace(" ", "_"): v for k, v in metrics.items()})
-        for name in (
-            "metrics.json",
-            "provenance.json",
-            "config.yaml",
-            "training_curve.png",
-            "reliability.png",
-        ):
-            if (run_dir / name).exists():
-                mlflow.log_artifact(str(run_dir / name))
+        files = artifacts
+        if files is None:
+            names = (
+                "metrics.json",
+                "provenance.json",
+                "config.yaml",
+                "training_curve.png",
+                "reliability.png",
+            )
+            files = [run_dir / name for name in names]
+        for path in files:
+            if path.exists():
+                mlflow.log_artifact(str(path))
         return run.info.run_id
 
 

@@ -251,3 +251,15 @@ def test_learning_curve_from_runs_that_differ_in_training_documents(runs, tmp_pa
     assert "| training documents |" in text and "learning_curve_test_primary_stance.png" in text
     curve = (tmp_path / "report" / "learning_curve.csv").read_text().splitlines()
     assert [line.split(",")[2] for line in curve[1:]] == ["2", "5"]
+
+
+def test_report_is_logged_to_mlflow_with_its_files(runs, tmp_path, capsys):
+    mlflow = pytest.importorskip("mlflow")  # installed with the dev extra
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    out = tmp_path / "report"
+    assert main([str(runs), "--out", str(out), "--no-figures", "--mlflow", uri]) == 0
+    mlflow.set_tracking_uri(uri)
+    logged = mlflow.search_runs(experiment_names=["diplostance"])
+    assert len(logged) == 1 and logged["tags.mlflow.runName"][0] == "report report"
+    artifacts = {a.path for a in mlflow.MlflowClient().list_artifacts(logged["run_id"][0])}
+    assert "REPORT.md" in artifacts and "summary.csv" in artifacts

@@ -86,6 +86,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--out", type=Path, help=f"new report directory (default: a new one under {REPORTS_DIR})"
     )
     parser.add_argument("--no-figures", action="store_true", help="tables only (faster)")
+    parser.add_argument(
+        "--mlflow",
+        metavar="TRACKING_URI",
+        help="also log the report's files to MLflow (e.g. sqlite:///outputs/mlflow.db)",
+    )
+    parser.add_argument("--mlflow-experiment", default="diplostance", help="MLflow experiment of --mlflow")
     args = parser.parse_args(argv)
     out = args.out or new_report_dir()
     try:
@@ -94,6 +100,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         report = build_report(args.dirs, with_figures=not args.no_figures)
         print(printed(report), flush=True)
         out = write_report(report, out)
+        if args.mlflow:
+            from src.tracking import log_to_mlflow
+
+            files = sorted(p for p in out.iterdir() if p.is_file())
+            run_id = log_to_mlflow(
+                args.mlflow,
+                args.mlflow_experiment,
+                f"report {out.name}",
+                {"runs": len(report.runs), "configurations": len(report.groups)},
+                {},
+                out,
+                artifacts=files,
+            )
+            print(f"MLflow: report logged as run {run_id} in {args.mlflow_experiment}", flush=True)
     except DiplostanceError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
