@@ -37,7 +37,7 @@ def corpus_run(tmp_path_factory) -> Path:
 
 def test_format_suite_scores_with_a_tfidf_role_head(corpus_run: Path) -> None:
     extra = sorted(SUITE.glob("*officeholders.csv"))
-    label, _ = labeller_function(str(corpus_run), extra)
+    label = labeller_function(str(corpus_run), extra)
     scores = evaluate_set(SUITE, label, metadata=False, slice_by="format")
     overall = scores["all"]
     assert overall["n"] == 1035 and len(scores) == 10  # nine formats and the whole set

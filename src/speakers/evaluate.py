@@ -184,13 +184,13 @@ def render(title: str, scores: Mapping[str, Mapping[str, Any]]) -> str:
     return f"{title}\n{format_table(rows, headers)}"
 
 
-def labeller_function(run: str | None, officeholders: Sequence[str]) -> tuple[LabelFunction, Any]:
+def labeller_function(run: str | None, officeholders: Sequence[str]) -> LabelFunction:
     """Label with a saved run (roles fall back to its role head), or with the speaker rules alone."""
     if run is not None:
         from src.labelling import load_labeller
 
         labeller = load_labeller(run, officeholders=officeholders)
-        return (lambda raws, metas: labeller.predict_articles(raws, documents=metas)), labeller
+        return lambda raws, metas: labeller.predict_articles(raws, documents=metas)
     from src.labelling.ingest import ingest_article
     from src.speakers import speaker_records
     from src.speakers.officeholders import load_officeholders
@@ -203,7 +203,7 @@ def labeller_function(run: str | None, officeholders: Sequence[str]) -> tuple[La
             for raw, meta in zip(raws, metas, strict=True)
         ]
 
-    return rules_only, None
+    return rules_only
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -226,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name in chosen:
             directory = SETS[name]
             extra = sorted(str(p) for p in directory.glob("*officeholders.csv"))
-            label, _ = labeller_function(args.run, extra)
+            label = labeller_function(args.run, extra)
             in_sample = name == "corpus"
             scores = evaluate_set(
                 directory, label, metadata=in_sample, slice_by="genre" if in_sample else "format"
