@@ -67,6 +67,30 @@ HARD_TAGS = (
     "mixed_stance",
     "transcript_turn",
     "implicit_actor",
+    "contrast",
+)
+# Contrast sets (codebook §8.1): sentences written against the actor and stock-phrase shortcuts. A sentence tagged
+# ``contrast`` says which kind; a minimal pair's members share a ``pair_id``.
+CONTRAST_KINDS = (
+    "china_neutral",
+    "other_threat",
+    "allies_as_threat",
+    "rights_elsewhere",
+    "phrase_sense",
+    "minimal_pair",
+)
+PAIRED_CONTRAST_KINDS = ("minimal_pair",)
+# Publication formats (codebook §9.3): how a document is laid out, which the genre alone does not say.
+FORMATS = (
+    "wire_story",
+    "editorial",
+    "readout",
+    "joint_statement",
+    "press_statement",
+    "press_conference",
+    "ministry_press_conference",
+    "embassy_qa",
+    "speech",
 )
 # The corpus covers a decade of coverage; a date outside it is a typo, not a finding.
 DATE_MIN, DATE_MAX = dt.date(2015, 1, 1), dt.date(2025, 12, 31)
@@ -212,6 +236,16 @@ def _one_of(values: Sequence[str], what: str):
     return check
 
 
+def _optional_one_of(values: Sequence[str], what: str):
+    """Like :func:`_one_of` for a field that may be null."""
+    required = _one_of(values, what)
+
+    def check(value: str | None, info: ValidationInfo) -> str | None:
+        return value if value is None else required(value, info)
+
+    return check
+
+
 RecordId = Annotated[
     str,
     BeforeValidator(_id_before),
@@ -273,6 +307,14 @@ class SentenceRecord(BaseModel):
     ]
     speaker_role: Label
     hard: TagList
+    contrast_kind: Annotated[
+        str | None,
+        AfterValidator(_optional_one_of(CONTRAST_KINDS, "contrast kind")),
+        Field(description="null or a contrast kind (a string)"),
+    ] = None
+    pair_id: Annotated[
+        str | None, AfterValidator(_non_empty), Field(description="null or a non-empty string")
+    ] = None
 
     # Field validators see the fields declared above them in ``info.data`` (only those that passed).
     @field_validator("primary_stance")
@@ -309,6 +351,21 @@ class SentenceRecord(BaseModel):
         return value
 
     @model_validator(mode="after")
+    def _contrast_fields(self, info: ValidationInfo) -> SentenceRecord:
+        if not _rules(info).codebook or self.hard is None:
+            return self
+        tagged = "contrast" in self.hard
+        if tagged and self.contrast_kind is None:
+            raise _problem("is missing: a sentence tagged 'contrast' says which kind", "contrast_kind")
+        if not tagged and self.contrast_kind is not None:
+            raise _problem(f"is {self.contrast_kind!r} but 'contrast' is not among the hard tags", "contrast_kind")
+        if self.contrast_kind in PAIRED_CONTRAST_KINDS and self.pair_id is None:
+            raise _problem(f"is missing: a {self.contrast_kind} sentence names its pair", "pair_id")
+        if self.pair_id is not None and self.contrast_kind not in PAIRED_CONTRAST_KINDS:
+            raise _problem(f"{self.pair_id!r} is given but contrast_kind is {self.contrast_kind!r}", "pair_id")
+        return self
+
+    @model_validator(mode="after")
     def _id_rule(self, info: ValidationInfo) -> SentenceRecord:
         if _rules(info).id_rule and self.sent_idx is not None:
             expected = f"{self.doc_id}-s{self.sent_idx:03d}"
@@ -332,6 +389,9 @@ class DocumentRecord(BaseModel):
     source: Annotated[
         str, AfterValidator(_one_of(SOURCES, "source")), Field(description="a source (a string)")
     ]
+    format: Annotated[
+        str | None, AfterValidator(_optional_one_of(FORMATS, "format")), Field(description="a format (a string)")
+    ] = None
 
     @model_validator(mode="after")
     def _doc_id_pattern(self, info: ValidationInfo) -> DocumentRecord:
