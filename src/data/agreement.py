@@ -3,6 +3,10 @@
     python -m src.data.agreement sample     # writes data/corpus/agreement/sample.jsonl (no labels in it)
     python -m src.data.agreement score      # Cohen's kappa of the second pass against the corpus labels
 
+    # a later study in its own folder, drawn stratum by stratum (documents whose id matches a pattern)
+    python -m src.data.agreement sample --study v3 --share 0.15 --seed 2026 --stratum old --docs '^(seed|auth-[a-e])'
+    python -m src.data.agreement score --study v3
+
 The sample lists sentence ids, texts and their documents only; the second annotator labels them from the codebook
 and each document's raw text, without seeing the first labels.
 """
@@ -11,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -21,6 +27,7 @@ from src.config import PROJECT_ROOT
 from src.data.corpus import read_annotated_corpus, read_records
 from src.data.schema import LabelSets, load_label_sets
 from src.report import format_table
+from src.tracking import atomic_write_text
 
 CORPUS = PROJECT_ROOT / "data" / "corpus"
 AGREEMENT_DIR = CORPUS / "agreement"
@@ -35,7 +42,10 @@ def draw_sample(
     share: float = SAMPLE_SHARE,
     seed: int = SAMPLE_SEED,
 ) -> list[dict[str, Any]]:
-    """A simple random sample of sentences (without labels), in corpus order."""
+    """A simple random sample of sentences (without labels), in corpus order.
+
+    A stratified study calls this once per stratum, with the stratum's sentences only.
+    """
     rng = np.random.default_rng(seed)
     size = round(share * len(sentences))
     chosen = sorted(rng.choice(len(sentences), size=size, replace=False).tolist())
@@ -99,21 +109,39 @@ def _norm(name: str) -> str:
     return name[4:] if name.startswith("the ") else name
 
 
+def study_files(study_dir: Path, pattern: str) -> list[Path]:
+    """A study's files of one kind (``sample`` or ``second_pass``): the unstratified file, or one per stratum."""
+    return sorted(study_dir.glob(f"{pattern}.jsonl")) + sorted(study_dir.glob(f"{pattern}_*.jsonl"))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=("sample", "score"))
-    parser.add_argument("--second", type=Path, default=AGREEMENT_DIR / "second_pass.jsonl")
+    parser.add_argument("--study", default=None, help="a study folder under data/corpus/agreement/ (default: v2's)")
+    parser.add_argument("--share", type=float, default=SAMPLE_SHARE, help="share of sentences to sample")
+    parser.add_argument("--seed", type=int, default=SAMPLE_SEED, help="sampling seed")
+    parser.add_argument("--stratum", default=None, help="name of the stratum drawn (writes sample_<stratum>.jsonl)")
+    parser.add_argument("--docs", default=None, help="regular expression: sample only documents whose id matches")
+    parser.add_argument("--second", type=Path, default=None, help="second-pass file (default: the study's)")
     args = parser.parse_args(argv)
+    study_dir = AGREEMENT_DIR / args.study if args.study else AGREEMENT_DIR
     by_doc, documents = read_annotated_corpus(CORPUS)
     sentences = [row for rows in by_doc.values() for row in rows]
     if args.command == "sample":
-        sample = draw_sample(sentences, documents)
-        AGREEMENT_DIR.mkdir(parents=True, exist_ok=True)
-        out = AGREEMENT_DIR / "sample.jsonl"
-        out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in sample), encoding="utf-8")
+        if args.docs:
+            sentences = [row for row in sentences if re.search(args.docs, row["doc_id"])]
+        sample = draw_sample(sentences, documents, share=args.share, seed=args.seed)
+        out = study_dir / (f"sample_{args.stratum}.jsonl" if args.stratum else "sample.jsonl")
+        if args.study and out.exists():
+            print(f"{out} exists: a drawn sample is the record of its study and is not redrawn", file=sys.stderr)
+            return 1
+        study_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(out, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in sample))
         print(f"{len(sample)} sentences from {len({r['doc_id'] for r in sample})} documents -> {out}")
         return 0
-    second = [r for _, r in read_records(args.second, "second-pass file")]
+    second_files = [args.second] if args.second else study_files(study_dir, "second_pass")
+    second = [r for path in second_files for _, r in read_records(path, "second-pass file")]
+    args.second = second_files[0] if len(second_files) == 1 else study_dir
     rows, figures = kappa_table(sentences, second)
     print(
         f"Agreement of the second pass ({args.second.name}) with the corpus labels, {figures['sentences']} sentences"
