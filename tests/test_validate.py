@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from src.config import PROJECT_ROOT
-from src.data.schema import GENRES, HARD_TAGS, LabelSets, load_label_sets
+from src.data.schema import CONTRAST_KINDS, FORMATS, GENRES, HARD_TAGS, LabelSets, load_label_sets
 from src.data.validate import Report, main, render, validate_corpus
 from src.errors import ConfigError
 
@@ -350,7 +350,7 @@ def test_bad_document_fields(corpus: Corpus) -> None:
 
 
 def test_documents_may_carry_further_fields_and_the_format_suite_source(corpus: Corpus) -> None:
-    corpus.documents[1].update(source="format_suite", format="press_release", author="Lena Ortiga")
+    corpus.documents[1].update(source="format_suite", format="press_statement", author="Lena Ortiga")
     report = corpus.validate()
     assert report.ok, report.problems
     assert report.counts["source_documents"] == {"seed": 1, "format_suite": 1}
@@ -507,7 +507,13 @@ def test_cli_says_when_the_merged_corpus_is_missing(
 def test_codebook_names_every_label_tag_and_genre() -> None:
     codebook = (PROJECT_ROOT / "data" / "CODEBOOK.md").read_text(encoding="utf-8")
     labels: LabelSets = load_label_sets()
-    for name in (*(label for f in labels for label in f.labels), *HARD_TAGS, *GENRES):
+    for name in (
+        *(label for f in labels for label in f.labels),
+        *HARD_TAGS,
+        *GENRES,
+        *FORMATS,
+        *CONTRAST_KINDS,
+    ):
         assert f"`{name}`" in codebook, name
 
 

@@ -117,11 +117,17 @@ def study_files(study_dir: Path, pattern: str) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=("sample", "score"))
-    parser.add_argument("--study", default=None, help="a study folder under data/corpus/agreement/ (default: v2's)")
+    parser.add_argument(
+        "--study", default=None, help="a study folder under data/corpus/agreement/ (default: v2's)"
+    )
     parser.add_argument("--share", type=float, default=SAMPLE_SHARE, help="share of sentences to sample")
     parser.add_argument("--seed", type=int, default=SAMPLE_SEED, help="sampling seed")
-    parser.add_argument("--stratum", default=None, help="name of the stratum drawn (writes sample_<stratum>.jsonl)")
-    parser.add_argument("--docs", default=None, help="regular expression: sample only documents whose id matches")
+    parser.add_argument(
+        "--stratum", default=None, help="name of the stratum drawn (writes sample_<stratum>.jsonl)"
+    )
+    parser.add_argument(
+        "--docs", default=None, help="regular expression: sample only documents whose id matches"
+    )
     parser.add_argument("--second", type=Path, default=None, help="second-pass file (default: the study's)")
     args = parser.parse_args(argv)
     study_dir = AGREEMENT_DIR / args.study if args.study else AGREEMENT_DIR
@@ -133,7 +139,9 @@ def main(argv: list[str] | None = None) -> int:
         sample = draw_sample(sentences, documents, share=args.share, seed=args.seed)
         out = study_dir / (f"sample_{args.stratum}.jsonl" if args.stratum else "sample.jsonl")
         if args.study and out.exists():
-            print(f"{out} exists: a drawn sample is the record of its study and is not redrawn", file=sys.stderr)
+            print(
+                f"{out} exists: a drawn sample is the record of its study and is not redrawn", file=sys.stderr
+            )
             return 1
         study_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_text(out, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in sample))

@@ -275,3 +275,57 @@ def check_split_file(log: Log, path: Path, corpus: Corpus, seed_source: str) -> 
         misplaced = seed_rule(doc, row.split, corpus.documents, seed_source)
         if misplaced:
             log.problem(path, row.line, row.field, misplaced)
+
+
+def check_pairs(log: Log, path: Path, sentences: list[SentenceRow]) -> None:
+    """Every minimal pair of the contrast sets has at least two members (codebook §8.1)."""
+    members: dict[str, list[SentenceRow]] = {}
+    for s in sentences:
+        pair = s.record.get("pair_id")
+        if is_text(pair):
+            members.setdefault(pair, []).append(s)
+    for pair, rows in members.items():
+        if len(rows) < 2:
+            log.problem(
+                path, rows[0].line, "pair_id", f"{pair!r} has no other member: a minimal pair needs two"
+            )
+
+
+# The fields a change-log entry may change: the labels, never the text or the ids.
+CHANGEABLE_FIELDS = ("stance", "primary_stance", "speaker", "speaker_mention", "speaker_role", "hard")
+CHANGE_FIELDS = ("id", "field", "old", "new", "rule")
+
+
+def check_changelog(log: Log, path: Path, sentences: list[SentenceRow]) -> int:
+    """Every change-log entry names an existing sentence, and the last change of a field is its value now.
+
+    Returns:
+        The number of entries read.
+    """
+    by_id = {s.record["id"]: s for s in sentences if is_text(s.record.get("id"))}
+    last: dict[tuple[str, str], tuple[int, Any]] = {}
+    entries = log.read(path, "change log")
+    for line, entry in entries:
+        missing = [name for name in CHANGE_FIELDS if name not in entry]
+        if missing:
+            log.problem(path, line, missing[0], "is missing (an entry has id, field, old, new and rule)")
+            continue
+        sid, name = entry["id"], entry["field"]
+        if sid not in by_id:
+            log.problem(path, line, "id", f"sentence {sid!r} is not in the corpus")
+            continue
+        if name not in CHANGEABLE_FIELDS:
+            log.problem(
+                path, line, "field", f"{name!r} cannot change; allowed: {', '.join(CHANGEABLE_FIELDS)}"
+            )
+            continue
+        if entry["old"] == entry["new"]:
+            log.problem(path, line, "new", f"equals old ({entry['new']!r}): not a change")
+            continue
+        last[(sid, name)] = (line, entry["new"])
+    for (sid, name), (line, new) in last.items():
+        now = by_id[sid].record.get(name)
+        same = sorted(now) == sorted(new) if isinstance(now, list) and isinstance(new, list) else now == new
+        if not same:
+            log.problem(path, line, "new", f"is {new!r} but {sid!r} has {name} {now!r}")
+    return len(entries)

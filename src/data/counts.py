@@ -12,13 +12,22 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from src.data.schema import GENRES, HARD_TAGS, SOURCES, LabelSets
+from src.data.schema import CONTRAST_KINDS, FORMATS, GENRES, HARD_TAGS, SOURCES, LabelSets
 from src.report import format_table
 
-# Balance targets of the merged corpus (codebook §10; CORPUS_BRIEF.md sets stricter per-shard targets for authors).
+# Balance targets of the merged corpus (codebook §10).
 MIN_AUTHORED_SENTENCES = 1500
-MIN_DOCUMENTS = 100
+MIN_SENTENCES = 3000
+MIN_DOCUMENTS = 180
 MIN_HARD_SENTENCES = 150
+# Real briefings and press conferences run long: at least this share of documents has LONG_DOCUMENT sentences.
+LONG_DOCUMENT = 30
+MIN_LONG_DOCUMENT_PCT = 25.0
+# Contrast sets against actor and stock-phrase shortcuts (codebook §8.1).
+MIN_CONTRAST_SENTENCES = 400
+MIN_MINIMAL_PAIRS = 40
+# Document lengths are counted in these bins (sentences, lower bounds).
+LENGTH_BINS = (0, 15, LONG_DOCUMENT, 45)
 # Every label of these fields on at least this share of sentences.
 MIN_LABEL_PCT = {"primary_stance": 15.0, "speaker_role": 4.0}
 # At least this share of sentences with more than one label of these multi-label fields.
@@ -88,6 +97,14 @@ def count_corpus(
             "dates",
             "hard",
             "totals",
+            "format_documents",
+            "format_sentences",
+            "length_documents",
+            "contrast_kind",
+            "pairs",
+            "actor_sentences",
+            "actor_stance",
+            "stance_sentences",
         )
     }
     for entry in labels:
@@ -100,9 +117,28 @@ def count_corpus(
         counts["source_documents"][doc["source"]] += 1
         counts["year_documents"][doc["date"][:4]] += 1
         counts["dates"][doc["date"]] += 1
+        counts["format_documents"][doc.get("format") or "(none)"] += 1
         totals["documents"] += 1
+    sentences = list(sentences)
+    sizes = Counter(r["doc_id"] for r in sentences)
+    for doc_id in documents:
+        counts["length_documents"][_length_bin(sizes[doc_id])] += 1
+        totals["long_documents"] += sizes[doc_id] >= LONG_DOCUMENT
+    actors = _actor_patterns()
     for r in sentences:
         doc = documents[r["doc_id"]]
+        counts["format_sentences"][doc.get("format") or "(none)"] += 1
+        if r.get("contrast_kind"):
+            counts["contrast_kind"][r["contrast_kind"]] += 1
+            totals["contrast_sentences"] += 1
+        if r.get("pair_id"):
+            counts["pairs"][r["pair_id"]] += 1
+        if "primary_stance" in r:
+            counts["stance_sentences"][r["primary_stance"]] += 1
+            for actor, pattern in actors.items():
+                if pattern.search(r["text"]):
+                    counts["actor_sentences"][actor] += 1
+                    counts["actor_stance"][(actor, r["primary_stance"])] += 1
         counts["genre_sentences"][doc["genre"]] += 1
         counts["source_sentences"][doc["source"]] += 1
         counts["year_sentences"][doc["date"][:4]] += 1
@@ -120,13 +156,36 @@ def count_corpus(
     return counts
 
 
+def _length_bin(size: int) -> str:
+    """The length bin of a document of ``size`` sentences, e.g. ``15-29`` or ``45+``."""
+    lower = max(b for b in LENGTH_BINS if b <= size)
+    upper = [b for b in LENGTH_BINS if b > lower]
+    return f"{lower}-{upper[0] - 1}" if upper else f"{lower}+"
+
+
+def _actor_patterns() -> dict[str, Any]:
+    """The actors of ``data/reporting/actors.yaml`` (the report's error analysis slices by the same words)."""
+    from src.reporting.errors import load_actors
+
+    return load_actors()
+
+
 def balance_targets(counts: Mapping[str, Counter], labels: LabelSets) -> list[Target]:
     """The balance targets, measured."""
     totals = counts["totals"]
     n = totals["sentences"]
     targets = [
         Target("authored sentences", totals["authored_sentences"], MIN_AUTHORED_SENTENCES),
+        Target("sentences", n, MIN_SENTENCES),
         Target("documents", totals["documents"], MIN_DOCUMENTS),
+        Target(
+            f"documents of {LONG_DOCUMENT}+ sentences",
+            _pct(totals["long_documents"], totals["documents"]),
+            MIN_LONG_DOCUMENT_PCT,
+            percent=True,
+        ),
+        Target("contrast-set sentences", totals["contrast_sentences"], MIN_CONTRAST_SENTENCES),
+        Target("minimal pairs", sum(1 for k in counts["pairs"].values() if k >= 2), MIN_MINIMAL_PAIRS),
     ]
     for entry in labels:
         if not entry.multilabel and entry.name in MIN_LABEL_PCT:
@@ -187,6 +246,23 @@ def _label_tables(counts: Mapping[str, Counter], labels: LabelSets, n: int) -> l
     return tables
 
 
+def _actor_table(c: Mapping[str, Counter]) -> Table:
+    """Per primary stance, the share of its sentences that name each actor: the actor-shortcut check."""
+    stances = sorted(c["stance_sentences"])
+    actors = sorted(c["actor_sentences"], key=lambda a: -c["actor_sentences"][a])
+    return Table(
+        "Actors named, by primary stance (% of the stance's sentences that name the actor)",
+        ("actor", *stances),
+        [
+            (
+                actor,
+                *(f"{_pct(c['actor_stance'][(actor, st)], c['stance_sentences'][st]):.1f}" for st in stances),
+            )
+            for actor in actors
+        ],
+    )
+
+
 def count_tables(counts: Mapping[str, Counter], targets: Sequence[Target], labels: LabelSets) -> list[Table]:
     """The count tables, in the order the validator prints them."""
     c, totals = counts, counts["totals"]
@@ -222,7 +298,35 @@ def count_tables(counts: Mapping[str, Counter], targets: Sequence[Target], label
                 for s in sources
             ],
         ),
+        Table(
+            "Documents and sentences by format",
+            ("format", "documents", "sentences", "% sentences"),
+            [
+                (
+                    f,
+                    c["format_documents"][f],
+                    c["format_sentences"][f],
+                    f"{_pct(c['format_sentences'][f], n):.1f}",
+                )
+                for f in (*FORMATS, *sorted(set(c["format_documents"]) - set(FORMATS)))
+            ],
+        ),
+        Table(
+            "Documents by length (sentences)",
+            ("sentences", "documents", "% documents"),
+            [
+                (b, c["length_documents"][b], f"{_pct(c['length_documents'][b], n_docs):.1f}")
+                for b in (_length_bin(lower) for lower in LENGTH_BINS)
+            ],
+        ),
         *_label_tables(c, labels, n),
+        _actor_table(c),
+        Table(
+            "Contrast sets by kind (codebook §8.1)",
+            ("contrast_kind", "sentences", "% sentences"),
+            _labelled_rows(c["contrast_kind"], CONTRAST_KINDS, n)
+            + [("any", totals["contrast_sentences"], f"{_pct(totals['contrast_sentences'], n):.1f}")],
+        ),
         Table(
             "Hard-case tags (a sentence counts once per tag)",
             ("tag", "sentences", "% sentences"),

@@ -358,11 +358,15 @@ class SentenceRecord(BaseModel):
         if tagged and self.contrast_kind is None:
             raise _problem("is missing: a sentence tagged 'contrast' says which kind", "contrast_kind")
         if not tagged and self.contrast_kind is not None:
-            raise _problem(f"is {self.contrast_kind!r} but 'contrast' is not among the hard tags", "contrast_kind")
+            raise _problem(
+                f"is {self.contrast_kind!r} but 'contrast' is not among the hard tags", "contrast_kind"
+            )
         if self.contrast_kind in PAIRED_CONTRAST_KINDS and self.pair_id is None:
             raise _problem(f"is missing: a {self.contrast_kind} sentence names its pair", "pair_id")
         if self.pair_id is not None and self.contrast_kind not in PAIRED_CONTRAST_KINDS:
-            raise _problem(f"{self.pair_id!r} is given but contrast_kind is {self.contrast_kind!r}", "pair_id")
+            raise _problem(
+                f"{self.pair_id!r} is given but contrast_kind is {self.contrast_kind!r}", "pair_id"
+            )
         return self
 
     @model_validator(mode="after")
@@ -390,7 +394,9 @@ class DocumentRecord(BaseModel):
         str, AfterValidator(_one_of(SOURCES, "source")), Field(description="a source (a string)")
     ]
     format: Annotated[
-        str | None, AfterValidator(_optional_one_of(FORMATS, "format")), Field(description="a format (a string)")
+        str | None,
+        AfterValidator(_optional_one_of(FORMATS, "format")),
+        Field(description="a format (a string)"),
     ] = None
 
     @model_validator(mode="after")

@@ -18,6 +18,9 @@ This module adds the checks that need more than one record (:mod:`src.data.check
   raw line is its headline (sentence 0);
 * uniqueness: duplicate sentence ids, duplicate sentence texts, duplicate document ids;
 * coverage: sentences of unknown documents, documents without sentences or without a raw file;
+* contrast sets: each minimal pair (``pair_id``) has at least two members;
+* change log (``CHANGELOG.jsonl`` next to the sentences): each entry names an existing sentence and a label field,
+  and the last change of a field is the value the sentence carries now;
 * splits: the default split (``make_splits`` with ``conf/data/corpus.yaml``) and, if given, a split file (read by
   :func:`src.data.splits.parse_split_file`, as training reads it) keep every document in one split, and seed
   documents are exactly the ``seed_test`` split;
@@ -43,7 +46,9 @@ from src.data.checks import (
     Log,
     SentenceRow,
     check_alignment,
+    check_changelog,
     check_order,
+    check_pairs,
     check_split_assignment,
     check_split_file,
     check_unique,
@@ -67,6 +72,8 @@ from src.errors import ConfigError, DataError
 DEFAULT_SENTENCES = PROJECT_ROOT / "data" / "corpus" / "sentences.jsonl"
 DEFAULT_DOCUMENTS = PROJECT_ROOT / "data" / "corpus" / "documents.jsonl"
 DEFAULT_RAW_DIR = PROJECT_ROOT / "data" / "corpus" / "raw"
+# Every re-labelled gold sentence: id, field, old, new, rule (data/corpus/CHANGELOG.jsonl).
+CHANGELOG_NAME = "CHANGELOG.jsonl"
 
 
 @dataclass(frozen=True)
@@ -130,6 +137,7 @@ def validate_corpus(
     labels: LabelSets | None = None,
     split_settings: SplitSettings | None = None,
     id_rule: bool = True,
+    changelog: str | Path | None = None,
 ) -> Report:
     """Check a corpus in the bundled format and count its labels.
 
@@ -143,6 +151,8 @@ def validate_corpus(
         split_settings: Ratios and seed source of the default split; ``None`` reads ``conf/data/corpus.yaml``.
         id_rule: Enforce the bundled corpus's id style (``id == f"{doc_id}-s{sent_idx:03d}"`` and the document id
             patterns); switch off for corpora with their own ids.
+        changelog: The label change log to check against the sentences; ``None`` checks ``CHANGELOG.jsonl`` next
+            to the sentences file when there is one.
 
     Returns:
         The :class:`Report`: all problems and warnings, and counts over the valid records.
@@ -192,6 +202,10 @@ def validate_corpus(
             s.valid = False
     check_order(log, sentences_path, sentences_read)
     check_unique(log, sentences_path, sentences_read)
+    check_pairs(log, sentences_path, sentences_read)
+    changelog = sentences_path.parent / CHANGELOG_NAME if changelog is None else Path(changelog)
+    if changelog.is_file():
+        check_changelog(log, changelog, sentences_read)
 
     by_doc: dict[str, list[SentenceRow]] = {}
     for s in sentences_read:
