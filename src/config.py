@@ -27,6 +27,30 @@ CONFIG_DIR = PROJECT_ROOT / "conf"
 
 if not OmegaConf.has_resolver("project_root"):
     OmegaConf.register_new_resolver("project_root", lambda: str(PROJECT_ROOT))
+# `${or_else:${resume},<new run dir>}`: a resumed run (or a rerun sweep) keeps its own directory.
+if not OmegaConf.has_resolver("or_else"):
+    OmegaConf.register_new_resolver("or_else", lambda value, fallback: fallback if value is None else value)
+# Hydra rewrites a job's `.hydra/` on every launch; a resumed run or a rerun sweep must not rewrite an earlier run's.
+if not OmegaConf.has_resolver("hydra_subdir_unless"):
+    OmegaConf.register_new_resolver(
+        "hydra_subdir_unless", lambda *resuming: None if any(r is not None for r in resuming) else ".hydra"
+    )
+if not OmegaConf.has_resolver("job_dir_name"):
+    OmegaConf.register_new_resolver("job_dir_name", lambda overrides: job_dir_name(str(overrides or "")))
+
+
+def job_dir_name(overrides: str) -> str:
+    """A sweep job's folder name from its overrides (``model=tfidf,seed=0``): the same on every rerun.
+
+    Path separators become ``_``; an empty override list is ``defaults``; a name too long for a file system keeps
+    its first 180 characters and a digest of the whole.
+    """
+    import hashlib
+
+    name = overrides.replace("/", "_").replace("\\", "_") or "defaults"
+    if len(name) > 200:
+        name = f"{name[:180]}_{hashlib.sha256(name.encode()).hexdigest()[:12]}"
+    return name
 
 
 # ----------------------------------------------------------------- closed choices
@@ -319,6 +343,24 @@ class PredictConfig:
 
 
 @dataclass
+class SweepConfig:
+    """Rerunning a multirun (``src/resume.py``)."""
+
+    # An earlier sweep directory to rerun into: jobs whose directory holds a finished run are skipped (after checking
+    # their config is the same), interrupted ones resume from their last checkpoint or start again.
+    resume: Optional[str] = None
+
+
+@dataclass
+class ReproduceConfig:
+    """How ``python -m src.reproduce`` compares a rerun with this run's recorded metrics."""
+
+    # Largest absolute difference accepted for families that are deterministic only on one machine (the
+    # transformer); deterministic families (TF-IDF) are always compared exactly.
+    tolerance: float = 0.0
+
+
+@dataclass
 class TrainConfig:
     data: DataConfig = MISSING
     task: TaskConfig = MISSING
@@ -332,6 +374,14 @@ class TrainConfig:
     tags: list[str] = field(default_factory=list)
     # Set by conf/experiment/*.yaml; recorded in metrics.json and the runs table.
     experiment_name: Optional[str] = None
+    # An interrupted run directory to continue from its last checkpoint (families that train in epochs).
+    resume: Optional[str] = None
+    # Keep the per-epoch checkpoints of a finished run (they are removed by default: run directories stay small).
+    keep_checkpoints: bool = False
+    # CPU threads of this run (torch, BLAS, OpenMP); null: all cores, or cores // n_jobs in a joblib sweep.
+    threads: Optional[int] = None
+    sweep: SweepConfig = field(default_factory=SweepConfig)
+    reproduce: ReproduceConfig = field(default_factory=ReproduceConfig)
 
 
 # Schema name -> dataclass of each model family's config node (``conf/model/<option>.yaml`` lists its schema).

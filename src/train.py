@@ -16,6 +16,8 @@ and predictions.jsonl keep the model's own probabilities).
 
 from __future__ import annotations
 
+import json
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -35,8 +37,11 @@ from src.errors import ConfigError, DataError, DiplostanceError
 from src.evaluate import Evaluation, check_settings, evaluate
 from src.labelling.records import per_sentence
 from src.models.base import Examples, StanceModel
+from src.models.checkpoints import CHECKPOINTS_DIR
 from src.report import run_summary
+from src.resume import Start, plan_run
 from src.tasks import Head, Task, task_from_config
+from src.threads import job_threads, limit_threads
 from src.tracking import (
     FinishedRun,
     RunLogger,
@@ -128,14 +133,23 @@ def train(cfg: DictConfig, splits: dict[str, list[str]] | None = None) -> dict[s
         folds for a cross-validation.
     """
     started = time.perf_counter()
-    run_dir = Path(cfg.paths.output_dir)
-    if (run_dir / "metrics.json").exists():
-        raise DiplostanceError(f"{run_dir} already holds a finished run; runs are never overwritten")
+    plan = plan_run(cfg)
+    run_dir = plan.run_dir
+    if plan.start == Start.skip:
+        print(f"[diplostance] {run_dir} is finished; skipped (sweep.resume)", flush=True)
+        return plan.metrics
+    threads = job_threads(cfg.get("threads"))
+    limit_threads(threads)
     settings: EvalConfig = OmegaConf.to_object(cfg.eval)  # type: ignore[assignment]
     check_settings(settings)
     if splits is None and is_cross_validation(settings):
         return cross_validate(cfg, settings, train)
     run_dir.mkdir(parents=True, exist_ok=True)
+    if plan.start in (Start.resume, Start.restart):
+        print(f"[diplostance] {plan.start.value} {run_dir}", flush=True)
+        # What an unfinished attempt left after training (its error, a saved model) is no result: it is redone.
+        (run_dir / "FAILED.txt").unlink(missing_ok=True)
+        shutil.rmtree(run_dir / "model", ignore_errors=True)
     task: Task = task_from_config(OmegaConf.to_container(cfg.task, resolve=True))  # type: ignore[arg-type]
     context = str(cfg.data.context)  # a ContextMode, checked when the config was composed
     # Loggers are built up front (from their `_target_`), like the data and the model; they write at the end.
@@ -160,22 +174,26 @@ def train(cfg: DictConfig, splits: dict[str, list[str]] | None = None) -> dict[s
         raise ConfigError("data: the split leaves no training documents")
     examples = {name: to_examples(corpus, docs, task.heads, context) for name, docs in splits.items() if docs}
     check_trainable(examples["train"], task.heads, cfg.data.sentences)
-    atomic_write_text(run_dir / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
-    atomic_write_json(
-        run_dir / "splits.json",
-        {
-            "split_seed": cfg.data.split_seed,
-            "split_file": cfg.data.split_file,
-            "summary": split_summary(corpus, splits),
-            "documents": splits,
-        },
-    )
+    split_record = {
+        "split_seed": cfg.data.split_seed,
+        "split_file": cfg.data.split_file,
+        "summary": split_summary(corpus, splits),
+        "documents": splits,
+    }
+    if plan.start == Start.resume:
+        # The config is the same (plan_run checked); the data must be too, or the checkpoint trained on other text.
+        check_same_split(run_dir, split_record, cfg.data.sentences)
+    else:
+        atomic_write_text(run_dir / "config.yaml", OmegaConf.to_yaml(cfg, resolve=True))
+        atomic_write_json(run_dir / "splits.json", split_record)
 
     # Model: built from its config node alone (it never sees the whole config).
     # Partial first: kwargs given to instantiate() would be merged into the config and lose their types.
     build = hydra.utils.instantiate(cfg.model, _partial_=True, _convert_="all")
     model: StanceModel = build(heads=task.heads, seed=cfg.seed)
     model_name = _choice("model", model.family)
+    if model.supports_checkpoints:  # every epoch, so that a killed run resumes (python -m src.train resume=RUN_DIR)
+        model.checkpoint_into(run_dir / CHECKPOINTS_DIR)
     print(
         f"[diplostance] training {model_name} on task {task.name}: "
         + ", ".join(f"{name} {len(ex)}" for name, ex in examples.items())
@@ -232,11 +250,15 @@ def train(cfg: DictConfig, splits: dict[str, list[str]] | None = None) -> dict[s
         "optimized_value": metrics.get(task.optimized_metric),
         "duration_s": round(duration, 3),
         "fit_s": round(fit_seconds, 3),
+        "threads": threads,
+        "resumed": plan.start == Start.resume,
         "thresholds": model.thresholds_,
         **({"temperature": temperatures} if settings.calibrate else {}),
         **evaluation.to_dict(),
     }
     atomic_write_json(run_dir / "metrics.json", record)  # last: marks the run as finished
+    if not cfg.get("keep_checkpoints", False):
+        shutil.rmtree(run_dir / CHECKPOINTS_DIR, ignore_errors=True)
 
     finished = FinishedRun(
         run_dir=run_dir,
@@ -265,6 +287,28 @@ def train(cfg: DictConfig, splits: dict[str, list[str]] | None = None) -> dict[s
         flush=True,
     )
     return metrics
+
+
+def check_same_split(run_dir: Path, split_record: dict[str, Any], sentences: str) -> None:
+    """A resumed run must split its data as it did when it started (the data files may have changed since).
+
+    Raises:
+        DataError: Naming the sentences file and the splits that now hold other documents.
+    """
+    saved = json.loads((run_dir / "splits.json").read_text(encoding="utf-8"))
+    changed = [
+        name
+        for name in sorted(set(saved["documents"]) | set(split_record["documents"]))
+        if sorted(saved["documents"].get(name, [])) != sorted(split_record["documents"].get(name, []))
+    ]
+    if changed or saved.get("summary") != json.loads(json.dumps(split_record["summary"])):
+        raise DataError(
+            sentences,
+            None,
+            None,
+            f"the data changed since {run_dir} started (splits {', '.join(changed) or 'with other sentence counts'} "
+            "differ from its splits.json); its checkpoint cannot be resumed on these data",
+        )
 
 
 def calibrate(

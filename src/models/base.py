@@ -93,6 +93,13 @@ class StanceModel(ABC):
     multithreaded: ClassVar[bool] = False
     # True for families whose quantize() gives an int8 model for faster CPU prediction.
     supports_int8: ClassVar[bool] = False
+    # True for families that train in epochs and checkpoint each one (checkpoint_into), so that an interrupted run
+    # resumes instead of starting again.
+    supports_checkpoints: ClassVar[bool] = False
+    # True where the same config, data and seed give identical metrics on any machine (no multi-threaded floating
+    # point in training); otherwise identical only on the same machine and thread count (src.reproduce then
+    # accepts the experiment's `reproduce.tolerance`).
+    deterministic: ClassVar[bool] = False
 
     def __init__(self, heads: Sequence[Head], seed: int = 0) -> None:
         self.heads = tuple(heads)
@@ -100,6 +107,7 @@ class StanceModel(ABC):
         self.thresholds_: dict[str, float] = {}
         self.uses_context_: bool = False
         self.context_: str = "none"
+        self._checkpoint_dir: Path | None = None
 
     # ----------------------------------------------------------------- parameters and capabilities
     @classmethod
@@ -122,6 +130,18 @@ class StanceModel(ABC):
     def training_history(self) -> list[dict[str, float]]:
         """Per-epoch rows (``epoch``, losses, dev metrics) of the last ``fit``; empty for families without epochs."""
         return []
+
+    def checkpoint_into(self, directory: str | os.PathLike[str]) -> StanceModel:
+        """Checkpoint every epoch of the next ``fit`` into ``directory``, resuming from the last complete checkpoint
+        already there (see :mod:`src.models.checkpoints`); returns ``self``.
+
+        Raises:
+            ModelError: The family does not train in epochs (``supports_checkpoints`` is false).
+        """
+        if not self.supports_checkpoints:
+            raise ModelError(f"the {self.family} family does not train in epochs and keeps no checkpoints")
+        self._checkpoint_dir = Path(directory)
+        return self
 
     def quantize(self) -> StanceModel:
         """Predict with an int8 model on the CPU (families with ``supports_int8``); returns ``self``.

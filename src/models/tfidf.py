@@ -96,6 +96,8 @@ class TfidfModel(StanceModel):
     """
 
     family = "tfidf"
+    # Sparse features and a single-threaded solver: the same metrics on any machine.
+    deterministic = True
 
     def __init__(
         self,

@@ -184,11 +184,12 @@ def head_macro_f1(heads: Sequence[Head], logits: np.ndarray, targets: np.ndarray
     return scores
 
 
-def _history_callback(patience: int | None) -> Any:
+def _history_callback(patience: int | None, num_epochs: int) -> Any:
     """A ``TrainerCallback`` that records per-epoch losses and dev metrics and keeps the best weights in memory.
 
-    Keeping the best state dict in memory (rather than Trainer checkpoints, with optimizer state, on disk) costs
-    one copy of the weights and no disk writes.
+    Keeping the best state dict in memory costs one copy of the weights. When the run checkpoints
+    (:meth:`StanceModel.checkpoint_into`), each checkpoint also gets this callback's state and the best weights
+    (``on_save``), so that a resumed run continues with the same history and early-stopping state.
     """
     from transformers import TrainerCallback
 
@@ -199,6 +200,41 @@ def _history_callback(patience: int | None) -> Any:
             self.best_epoch: int | None = None
             self.best_state: dict[str, torch.Tensor] | None = None
             self.epochs_without_gain = 0
+
+        def on_save(self, args: Any, state: Any, control: Any, model: Any = None, **kwargs: Any) -> None:
+            from safetensors.torch import save_file
+
+            from src.models.checkpoints import STATE_FILE, WEIGHTS_FILE, remove_older
+            from src.tracking import atomic_write_json
+
+            checkpoint = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+            weights = self.best_state
+            if weights is None:  # no dev split: the last epoch's weights are the model
+                weights = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
+            partial = checkpoint / f".{WEIGHTS_FILE}.partial"
+            save_file({k: v.contiguous() for k, v in weights.items()}, str(partial))
+            partial.replace(checkpoint / WEIGHTS_FILE)
+            epoch = int(round(state.epoch or 0))
+            saved = {
+                "epoch": epoch,
+                "global_step": state.global_step,
+                "rows": self.rows,
+                "best_score": None if self.best_score == -math.inf else self.best_score,
+                "best_epoch": self.best_epoch,
+                "epochs_without_gain": self.epochs_without_gain,
+                # Training ends after this epoch: a resumed run goes straight to prediction.
+                "finished": bool(control.should_training_stop) or epoch >= num_epochs,
+            }
+            atomic_write_json(checkpoint / STATE_FILE, saved)  # last: marks the checkpoint complete
+            remove_older(checkpoint.parent, keep=checkpoint)
+
+        def restore(self, saved: dict[str, Any], weights: dict[str, torch.Tensor]) -> None:
+            """Continue from a checkpoint's state and weights (:meth:`on_save`)."""
+            self.rows = [dict(row) for row in saved["rows"]]
+            self.best_score = -math.inf if saved["best_score"] is None else float(saved["best_score"])
+            self.best_epoch = saved["best_epoch"]
+            self.epochs_without_gain = int(saved["epochs_without_gain"])
+            self.best_state = weights if self.best_epoch is not None else None
 
         def on_log(
             self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None, **kwargs: Any
@@ -278,6 +314,7 @@ class TransformerModel(StanceModel):
     family: ClassVar[str] = "transformer"
     multithreaded: ClassVar[bool] = True
     supports_int8: ClassVar[bool] = True
+    supports_checkpoints: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -352,8 +389,11 @@ class TransformerModel(StanceModel):
                 feature["labels"] = row
         return features
 
-    def _training_arguments(self, work_dir: Path, device: torch.device, has_dev: bool) -> Any:
-        """``TrainingArguments``: epoch-wise logging and evaluation, no checkpoints (the best state stays in memory)."""
+    def _training_arguments(
+        self, work_dir: Path, device: torch.device, has_dev: bool, checkpoint: bool = False
+    ) -> Any:
+        """``TrainingArguments``: epoch-wise logging and evaluation; a checkpoint each epoch into ``work_dir`` when
+        ``checkpoint`` (the best state stays in memory either way)."""
         import dataclasses
 
         from transformers import TrainingArguments
@@ -369,7 +409,9 @@ class TransformerModel(StanceModel):
             "optim": "adamw_torch",
             "eval_strategy": "epoch" if has_dev else "no",
             "logging_strategy": "epoch",
-            "save_strategy": "no",
+            "save_strategy": "epoch" if checkpoint else "no",
+            # Older checkpoints are removed by the history callback once a newer one is complete, never before.
+            "save_total_limit": None,
             "report_to": "none",
             "seed": self.seed,
             "data_seed": self.seed,
@@ -418,10 +460,27 @@ class TransformerModel(StanceModel):
             # Longest first: evaluation batches then pad little; metrics do not depend on the order.
             eval_features = sorted(self._features(dev, with_labels=True), key=lambda f: -len(f["input_ids"]))  # type: ignore[arg-type]
         heads = self.heads
-        history = _history_callback(self.early_stopping_patience if has_dev else None)
-        work_dir = Path(tempfile.mkdtemp(prefix="diplostance-trainer-"))
+        history = _history_callback(self.early_stopping_patience if has_dev else None, int(self.num_epochs))
+        checkpoint, resume_weights, finished = None, None, False
+        if self._checkpoint_dir is not None:
+            from safetensors.torch import load_file
+
+            from src.models.checkpoints import WEIGHTS_FILE, last_checkpoint, read_state
+
+            checkpoint = last_checkpoint(self._checkpoint_dir)
+            if checkpoint is not None:
+                saved = read_state(checkpoint)
+                resume_weights = load_file(str(checkpoint / WEIGHTS_FILE))
+                history.restore(saved, resume_weights)
+                finished = bool(saved["finished"])
+                print(
+                    f"[diplostance] resuming from {checkpoint} (epoch {saved['epoch']} of {self.num_epochs}"
+                    + (", training had ended)" if finished else ")"),
+                    flush=True,
+                )
+        work_dir = self._checkpoint_dir or Path(tempfile.mkdtemp(prefix="diplostance-trainer-"))
         try:
-            args = self._training_arguments(work_dir, device, has_dev)
+            args = self._training_arguments(work_dir, device, has_dev, checkpoint=self._checkpoint_dir is not None)
             trainer = Trainer(
                 model=module,
                 args=args,
@@ -434,10 +493,21 @@ class TransformerModel(StanceModel):
                 ),
                 callbacks=[history],
             )
-            with out_of_memory_as_config_error(self.batch_size, device, "training"):
-                trainer.train()
+            # CPU kernels are deterministic already; this also makes the few that are not raise a warning on GPU.
+            was_deterministic = torch.are_deterministic_algorithms_enabled()
+            torch.use_deterministic_algorithms(True, warn_only=True)
+            try:
+                with out_of_memory_as_config_error(self.batch_size, device, "training"):
+                    if finished:  # interrupted after its last epoch: nothing left to train
+                        assert resume_weights is not None
+                        module.load_state_dict(resume_weights)
+                    else:
+                        trainer.train(resume_from_checkpoint=None if checkpoint is None else str(checkpoint))
+            finally:
+                torch.use_deterministic_algorithms(was_deterministic)
         finally:
-            shutil.rmtree(work_dir, ignore_errors=True)
+            if self._checkpoint_dir is None:
+                shutil.rmtree(work_dir, ignore_errors=True)
         if history.best_state is not None:
             module.load_state_dict(history.best_state)
         self.history_ = history.rows
