@@ -75,7 +75,9 @@ def flat_config(cfg: DictConfig | dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def config_differences(saved: dict[str, Any], current: dict[str, Any], ignore: tuple[str, ...] = RUNTIME_KEYS) -> list[str]:
+def config_differences(
+    saved: dict[str, Any], current: dict[str, Any], ignore: tuple[str, ...] = RUNTIME_KEYS
+) -> list[str]:
     """Keys whose values differ between two flat configs, ``ignore`` (and everything below it) left out."""
 
     def kept(key: str) -> bool:
@@ -85,8 +87,12 @@ def config_differences(saved: dict[str, Any], current: dict[str, Any], ignore: t
     return [k for k in keys if saved.get(k, "<absent>") != current.get(k, "<absent>")]
 
 
-def _differences_message(run_dir: Path, keys: list[str], saved: dict[str, Any], current: dict[str, Any]) -> str:
-    shown = ", ".join(f"{k} (run: {saved.get(k, '<absent>')!r}, now: {current.get(k, '<absent>')!r})" for k in keys[:6])
+def _differences_message(
+    run_dir: Path, keys: list[str], saved: dict[str, Any], current: dict[str, Any]
+) -> str:
+    shown = ", ".join(
+        f"{k} (run: {saved.get(k, '<absent>')!r}, now: {current.get(k, '<absent>')!r})" for k in keys[:6]
+    )
     more = f" and {len(keys) - 6} more" if len(keys) > 6 else ""
     overrides = run_dir / ".hydra" / "overrides.yaml"
     hint = ""
@@ -127,7 +133,9 @@ def plan_run(cfg: DictConfig) -> RunPlan:
         if not run_dir.is_dir():
             raise ConfigError(f"resume: {run_dir} is not a directory")
         if (run_dir / "metrics.json").exists():
-            raise ConfigError(f"resume: {run_dir} is a finished run (it holds metrics.json); runs are never overwritten")
+            raise ConfigError(
+                f"resume: {run_dir} is a finished run (it holds metrics.json); runs are never overwritten"
+            )
         if not (run_dir / "config.yaml").is_file():
             raise ConfigError(f"resume: {run_dir} is not a run directory (no config.yaml)")
         check_same_config(run_dir, cfg)

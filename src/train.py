@@ -192,7 +192,8 @@ def train(cfg: DictConfig, splits: dict[str, list[str]] | None = None) -> dict[s
     build = hydra.utils.instantiate(cfg.model, _partial_=True, _convert_="all")
     model: StanceModel = build(heads=task.heads, seed=cfg.seed)
     model_name = _choice("model", model.family)
-    if model.supports_checkpoints:  # every epoch, so that a killed run resumes (python -m src.train resume=RUN_DIR)
+    # Families that train in epochs checkpoint each one, so that a killed run resumes (resume=RUN_DIR).
+    if model.supports_checkpoints:
         model.checkpoint_into(run_dir / CHECKPOINTS_DIR)
     print(
         f"[diplostance] training {model_name} on task {task.name}: "

@@ -130,14 +130,24 @@ def test_resume_refuses_what_it_cannot_continue(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"model.classifier.C \(run: 1.0, now: 2.0\)"):
         plan_run(
             compose_train(
-                "data=fixture", "model.classifier.C=2.0", f"paths.output_dir={finished}", f"sweep.resume={tmp_path}"
+                "data=fixture",
+                "model.classifier.C=2.0",
+                f"paths.output_dir={finished}",
+                f"sweep.resume={tmp_path}",
             )
         )
 
 
 def test_runtime_settings_may_differ_when_resuming() -> None:
     saved = {"model.C": 1.0, "threads": None, "paths.output_dir": "/a", "sweep.resume": None, "seed": 0}
-    now = {"model.C": 1.0, "threads": 2, "paths.output_dir": "/b", "sweep.resume": "/s", "seed": 1, "resume": "/a"}
+    now = {
+        "model.C": 1.0,
+        "threads": 2,
+        "paths.output_dir": "/b",
+        "sweep.resume": "/s",
+        "seed": 1,
+        "resume": "/a",
+    }
     assert config_differences(saved, now) == ["seed"]
 
 

@@ -74,7 +74,9 @@ def test_rerun_sweep_skips_finished_jobs_and_completes_interrupted_ones(tmp_path
         *extra,
     ]
     sweep = tmp_path / "sweep"
-    first = subprocess.run([*command, f"hydra.sweep.dir={sweep}"], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    first = subprocess.run(
+        [*command, f"hydra.sweep.dir={sweep}"], cwd=PROJECT_ROOT, capture_output=True, text=True
+    )
     assert first.returncode == 0, first.stderr[-2000:]
     named = "data=fixture,eval.bootstrap.resamples=20,task="
     finished, interrupted = sweep / f"{named}stance", sweep / f"{named}speaker_role"
@@ -82,7 +84,9 @@ def test_rerun_sweep_skips_finished_jobs_and_completes_interrupted_ones(tmp_path
     (interrupted / "metrics.json").unlink()
     before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in finished.rglob("*") if p.is_file()}
 
-    rerun = subprocess.run([*command, f"sweep.resume={sweep}"], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    rerun = subprocess.run(
+        [*command, f"sweep.resume={sweep}"], cwd=PROJECT_ROOT, capture_output=True, text=True
+    )
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     assert f"{finished} is finished; skipped" in rerun.stdout
     after = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in finished.rglob("*") if p.is_file()}
