@@ -109,6 +109,19 @@ def _norm(name: str) -> str:
     return name[4:] if name.startswith("the ") else name
 
 
+CODEBOOK = PROJECT_ROOT / "data" / "CODEBOOK.md"
+_QUOTED_AUTHORED = re.compile(r"(?<![\w-])([a-z]\d{2}-s\d{3})(?![\w-])")
+_QUOTED_SEED = re.compile(r"seed (s\d{3}(?:(?:, | and |/| or )s\d{3})*)")
+
+
+def codebook_quoted_ids(codebook: str) -> set[str]:
+    """Sentence ids the codebook cites ("a08-s005" for auth-a08-s005, "seed s002, s006" for the seed's)."""
+    ids = {f"auth-{short}" for short in _QUOTED_AUTHORED.findall(codebook)}
+    for run in _QUOTED_SEED.findall(codebook):
+        ids.update(f"seed-000-{s}" for s in re.findall(r"s\d{3}", run))
+    return ids
+
+
 def study_files(study_dir: Path, pattern: str) -> list[Path]:
     """A study's files of one kind (``sample`` or ``second_pass``): the unstratified file, or one per stratum."""
     return sorted(study_dir.glob(f"{pattern}.jsonl")) + sorted(study_dir.glob(f"{pattern}_*.jsonl"))
@@ -155,6 +168,13 @@ def main(argv: list[str] | None = None) -> int:
         f"Agreement of the second pass ({args.second.name}) with the corpus labels, {figures['sentences']} sentences"
     )
     print(format_table(rows, HEADER))
+    if args.study:
+        # The codebook quotes some corpus sentences with their labels (§11): a blind annotator who read it saw those.
+        quoted = codebook_quoted_ids(CODEBOOK.read_text(encoding="utf-8"))
+        unseen = [row for row in second if row["id"] not in quoted]
+        rows, _ = kappa_table(sentences, unseen)
+        print(f"\nWithout the {len(second) - len(unseen)} sampled sentences the codebook quotes by id:")
+        print(format_table(rows, HEADER))
     for field, figure in figures.items():
         if isinstance(figure, dict) and "disagreements" in figure:
             print(f"\nmost frequent {field} disagreements (corpus -> second pass):")
