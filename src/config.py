@@ -88,11 +88,26 @@ class Device(StrEnum):
 
 
 class OutputFormat(StrEnum):
-    """Output of ``python -m src.predict``."""
+    """Output of ``python -m src.predict``: ``parquet`` only into an output directory (one file per partition)."""
 
     jsonl = "jsonl"
     csv = "csv"
     table = "table"
+    parquet = "parquet"
+
+
+class Engine(StrEnum):
+    """Where ``python -m src.predict`` labels an archive: this machine's processes, or a Dask cluster."""
+
+    local = "local"
+    dask = "dask"
+
+
+class Quantization(StrEnum):
+    """Reduced-precision prediction; ``null`` (None) predicts in full precision."""
+
+    # The transformer exported to ONNX with int8 weights, run by ONNX Runtime (src/models/onnx_export.py).
+    int8 = "int8"
 
 
 class BootstrapUnit(StrEnum):
@@ -327,13 +342,54 @@ class EmbeddingLogregConfig:
 
 # ----------------------------------------------------------------- entry points
 @dataclass
+class ColumnsConfig:
+    """Column names of article tables (JSONL, CSV or Parquet inputs). Only ``text`` must be present; a table
+    without one of the others leaves that field empty (null names no column at all)."""
+
+    # Without an id column an article is named `<file>:<row>`.
+    id: Optional[str] = "id"
+    text: str = "text"
+    # The headline, put before the text unless the text already starts with it.
+    title: Optional[str] = "title"
+    # The outlet or issuing institution, read like a header line (it feeds the issuer and genre).
+    source: Optional[str] = "source"
+    # YYYY-MM-DD (a longer ISO timestamp is fine): officeholders on that date, and the profile's months.
+    date: Optional[str] = "date"
+    url: Optional[str] = "url"
+    genre: Optional[str] = "genre"
+    author: Optional[str] = "author"
+
+
+@dataclass
+class DaskConfig:
+    """The Dask cluster of ``engine=dask``: an existing scheduler (``address``) or a LocalCluster started here."""
+
+    # tcp://host:8786 of a running scheduler (dask-jobqueue on SLURM, Kubernetes, `dask scheduler`); null starts a
+    # LocalCluster on this machine.
+    address: Optional[str] = None
+    # LocalCluster only: worker processes (null: one per core over threads_per_worker) and threads per worker.
+    n_workers: Optional[int] = None
+    threads_per_worker: int = 1
+    # LocalCluster only: workers as processes (false: threads of this process, for tests and debugging).
+    processes: bool = True
+    # Seconds to wait for the scheduler at `address` before giving up.
+    timeout: float = 10.0
+
+
+@dataclass
 class PredictConfig:
     model_dir: str = MISSING
     input: str = "-"
     output: Optional[str] = None
-    format: OutputFormat = OutputFormat.table
+    # null: `table` for a stream, `parquet` for an output directory.
+    format: Optional[OutputFormat] = None
     profile: bool = True
-    quantize: bool = False
+    quantize: Optional[Quantization] = None
+    engine: Engine = Engine.local
+    dask: DaskConfig = field(default_factory=DaskConfig)
+    columns: ColumnsConfig = field(default_factory=ColumnsConfig)
+    # Articles per output partition: the unit that is written atomically, skipped on a rerun, and sent to a worker.
+    partition_rows: int = 1000
     batch_size: int = 2048
     workers: Optional[int] = None
     html: Optional[bool] = None
