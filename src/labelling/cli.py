@@ -3,8 +3,10 @@
     python -m src.predict model_dir=outputs/runs/<run> input=article.txt
     python -m src.predict model_dir=<run> input='articles/*.txt' format=jsonl output=labels.jsonl
     cat article.txt | python -m src.predict model_dir=<run> format=csv
+    python -m src.predict model_dir=<run> input='archive/*.parquet' output=labels/ format=parquet
 
-Output is written atomically: on any error no output file is left behind.
+Output is written atomically: on any error no output file is left behind. Article tables, and any output
+directory, go through :mod:`src.labelling.archive` (partitioned, resumable, local or Dask).
 """
 
 from __future__ import annotations
@@ -13,14 +15,17 @@ import csv
 import glob
 import io
 import json
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from omegaconf import DictConfig
 
 from src.errors import DataError
 from src.labelling.labeller import Labeller, load_labeller, stance_profile
+from src.labelling.tables import is_table
 from src.report import format_table
 from src.tracking import atomic_write_text
 
@@ -156,8 +161,57 @@ def render_profiles(results: Sequence[tuple[str, list[dict[str, Any]]]]) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def predict(cfg: DictConfig) -> list[tuple[str, list[dict[str, Any]]]]:
-    """Run the ``predict`` config: load the model, label the inputs, write or print the output."""
+def writes_directory(cfg: DictConfig, paths: Sequence[str]) -> bool:
+    """Whether the output is a partitioned directory (see :mod:`src.labelling.archive`) rather than one stream.
+
+    It is for format=parquet, for any article table in the input, and for an ``output`` that is an existing
+    directory or ends with a path separator.
+    """
+    output = str(cfg.output) if cfg.output else ""
+    return (
+        cfg.format == "parquet"
+        or any(is_table(p) for p in paths)
+        or (bool(output) and (Path(output).is_dir() or output.endswith(("/", os.sep))))
+    )
+
+
+def predict_archive(cfg: DictConfig, paths: Sequence[str]) -> Any:
+    """Label into an output directory, then (``profile=true``) write and print the corpus profile."""
+    from src.labelling.archive import archive_from_config, describe
+
+    if not cfg.output:
+        raise DataError("<config>", None, "output", "article tables and format=parquet need output=DIR")
+    if cfg.format not in (None, "parquet", "jsonl"):
+        raise DataError(
+            "<config>",
+            None,
+            "format",
+            f"an output directory is written as parquet or jsonl, not {cfg.format}",
+        )
+    if "-" in paths:
+        raise DataError(
+            "<stdin>", None, "input", "an output directory needs input files (resuming needs them)"
+        )
+    manifest = archive_from_config(cfg, paths)
+    print(describe(manifest), file=sys.stderr, flush=True)
+    if cfg.profile:
+        from src.labelling.corpus_profile import PROFILE_DIR, build_profile, main_table, write_profile
+
+        profile = build_profile(manifest.out_dir)
+        write_profile(profile, manifest.out_dir / PROFILE_DIR, replace=True)
+        print(main_table(profile), flush=True)
+    return manifest
+
+
+def predict(cfg: DictConfig) -> Any:
+    """Run the ``predict`` config: load the model, label the inputs, write or print the output.
+
+    Returns:
+        ``(article name, records)`` pairs, or the manifest of an output directory.
+    """
+    paths = input_paths(cfg.input)
+    if writes_directory(cfg, paths):
+        return predict_archive(cfg, paths)
     with load_labeller(
         cfg.model_dir,
         quantize=cfg.quantize,
@@ -165,11 +219,10 @@ def predict(cfg: DictConfig) -> list[tuple[str, list[dict[str, Any]]]]:
         workers=cfg.workers,
         officeholders=list(cfg.officeholders),
     ) as labeller:
-        results = label_inputs(
-            labeller, input_paths(cfg.input), html=cfg.html, genre=cfg.genre, author=cfg.author
-        )
+        results = label_inputs(labeller, paths, html=cfg.html, genre=cfg.genre, author=cfg.author)
         heads = labeller.heads
-    text = render(results, str(cfg.format), heads)
+    fmt = str(cfg.format or "table")
+    text = render(results, fmt, heads)
     if cfg.output:
         try:
             atomic_write_text(cfg.output, text)
@@ -178,7 +231,7 @@ def predict(cfg: DictConfig) -> list[tuple[str, list[dict[str, Any]]]]:
     else:
         sys.stdout.write(text)
     if cfg.profile:
-        to_stdout = cfg.format == "table" and not cfg.output
+        to_stdout = fmt == "table" and not cfg.output
         print(
             "\n" + render_profiles(results), file=sys.stdout if to_stdout else sys.stderr, end="", flush=True
         )
