@@ -88,7 +88,7 @@ def test_transformer_labels_the_seed_article_and_int8_agrees_in_form(compose_cfg
         .read_text(encoding="utf-8")
     )
     fp32 = load_labeller(tmp_path / "run").predict_article(raw)
-    int8 = load_labeller(tmp_path / "run", quantize=True).predict_article(raw)
+    int8 = load_labeller(tmp_path / "run", quantize="int8").predict_article(raw)
     assert len(fp32) == len(int8) == 22
     assert [r["text"] for r in fp32] == [r["text"] for r in int8]
     assert all(r["speaker_role"] is not None for r in int8)

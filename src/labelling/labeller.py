@@ -370,7 +370,7 @@ def stance_profile(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
 def load_labeller(
     run_or_model_dir: str | os.PathLike[str],
     *,
-    quantize: bool = False,
+    quantize: str | None = None,
     batch_size: int = 2048,
     workers: int | None = None,
     officeholders: Sequence[str | os.PathLike[str]] = (),
@@ -379,7 +379,8 @@ def load_labeller(
 
     Args:
         run_or_model_dir: A run directory written by ``python -m src.train``, or its ``model/`` subdirectory.
-        quantize: Apply int8 dynamic quantization (transformer family; faster on CPU, slightly different outputs).
+        quantize: ``"int8"``: predict through ONNX Runtime with int8 weights (transformer family; faster on CPU,
+            slightly different outputs; exported into the model directory on first use); ``None``: full precision.
         batch_size: Sentences per model call.
         workers: Labelling processes; ``None`` picks :func:`default_workers` (every core for TF-IDF, one for the
             torch families, which use every core already).
@@ -388,12 +389,17 @@ def load_labeller(
 
     Raises:
         ModelError: Missing files, an incompatible package version, or untrusted content.
+        ConfigError: ``quantize`` is not a known choice.
     """
-    model = load_saved_model(resolve_model_dir(run_or_model_dir))
-    if quantize:
+    from src.config import Quantization, choice
+
+    mode = None if quantize is None else choice(Quantization, quantize, "quantize")
+    model_dir = resolve_model_dir(run_or_model_dir)
+    model = load_saved_model(model_dir)
+    if mode is Quantization.int8:
         if not model.supports_int8:
             raise ModelError(f"{run_or_model_dir}: quantize: the {model.family} family has no int8 mode")
-        model = model.quantize()
+        model = model.quantize(model_dir)
     from src.speakers.officeholders import load_officeholders
 
     return Labeller(

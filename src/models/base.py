@@ -143,8 +143,12 @@ class StanceModel(ABC):
         self._checkpoint_dir = Path(directory)
         return self
 
-    def quantize(self) -> StanceModel:
+    def quantize(self, directory: str | os.PathLike[str] | None = None) -> StanceModel:
         """Predict with an int8 model on the CPU (families with ``supports_int8``); returns ``self``.
+
+        Args:
+            directory: The model directory this model was loaded from, where a family may keep what it derives
+                for int8 prediction (the transformer's ONNX export); ``None`` for a model never saved.
 
         Raises:
             ModelError: The family has no int8 mode.

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import shutil
 import tempfile
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -538,9 +537,10 @@ class TransformerModel(StanceModel):
                     block[indices] = proba.cpu().numpy()
         return {head.name: block for head, block in zip(self.heads, out, strict=True)}
 
-    def quantize(self) -> TransformerModel:
-        """Predict with int8 dynamically quantized Linear layers on the CPU (faster, slightly different numbers).
+    def quantize(self, directory: str | Path | None = None) -> TransformerModel:
+        """Predict through ONNX Runtime with int8 weights on the CPU (faster, slightly different numbers).
 
+        The export lives in the model ``directory`` (made there on first use; see :mod:`src.models.onnx_export`).
         The full-precision weights stay in place and are what :meth:`save` writes.
 
         Returns:
@@ -548,15 +548,9 @@ class TransformerModel(StanceModel):
         """
         if self.model_ is None:
             raise ModelError("the transformer model is not fitted")
-        import copy
+        from src.models.onnx_export import int8_predictor
 
-        from torch.ao.quantization import quantize_dynamic
-
-        cpu_copy = copy.deepcopy(self.model_).to("cpu").eval()
-        with warnings.catch_warnings():
-            # torch flags eager-mode quantization as deprecated in favour of torchao; it still works as documented.
-            warnings.simplefilter("ignore")
-            self._inference_model = quantize_dynamic(cpu_copy, {nn.Linear}, dtype=torch.qint8)
+        self._inference_model = int8_predictor(self, directory)  # type: ignore[assignment]
         return self
 
     def training_history(self) -> list[dict[str, float]]:
