@@ -291,9 +291,25 @@ def test_an_unreachable_dask_scheduler_is_one_error_and_writes_nothing(run_dir, 
 
 def test_a_table_needs_an_output_directory_and_a_directory_format(run_dir, tmp_path):
     table = write_table(_rows()[:1], tmp_path / "articles.jsonl")
-    with pytest.raises(DataError, match="output: article tables and format=parquet need output=DIR"):
+    with pytest.raises(ConfigError, match="output: article tables and format=parquet need output=DIR"):
         predict(predict_cfg(run_dir, f"input={table}"))
     with pytest.raises(
-        DataError, match="format: an output directory is written as parquet or jsonl, not csv"
+        ConfigError, match="format: an output directory is written as parquet or jsonl, not csv"
     ):
         predict(predict_cfg(run_dir, f"input={table}", f"output={tmp_path / 'o'}", "format=csv"))
+
+
+def test_html_in_a_text_column_is_parsed_as_html(run_dir, tmp_path):
+    page = (
+        "<html><body><nav>Home | World | Asia</nav><h1>Allies sign a pact</h1>"
+        "<p>Tokyo and Manila signed an agreement on Tuesday. It takes effect next year.</p></body></html>"
+    )
+    table = write_table([{"id": "h", "text": page}], tmp_path / "t.csv")
+    out = tmp_path / "out"
+    predict(predict_cfg(run_dir, f"input={table}", f"output={out}", "format=jsonl"))
+    texts = [r["text"] for r in read_output(out)]
+    assert texts == [
+        "Allies sign a pact",
+        "Tokyo and Manila signed an agreement on Tuesday.",
+        "It takes effect next year.",
+    ]

@@ -116,3 +116,29 @@ def test_export_command_and_unknown_or_unsupported_modes(model_dir, tmp_path, ca
     with pytest.raises(ModelError, match="quantize: the tfidf family has no int8 mode"):
         load_labeller(tfidf, quantize="int8")
     assert main([str(tfidf)]) == 2
+
+
+def test_an_archive_labelled_in_int8_on_dask_equals_the_local_engine(model_dir, tmp_path):
+    pytest.importorskip("distributed")
+    from src.labelling.cli import predict
+    from tests.test_archive import _rows, predict_cfg, read_output, write_table
+
+    table = write_table(_rows()[:3], tmp_path / "articles.jsonl")
+    common = [f"input={table}", "quantize=int8", "partition_rows=2"]
+    # Dask first: the driver exports the int8 model before any worker loads it.
+    predict(
+        predict_cfg(
+            model_dir,
+            *common,
+            f"output={tmp_path / 'dask'}",
+            "engine=dask",
+            "dask.n_workers=2",
+            "dask.processes=false",
+        )
+    )
+    assert (model_dir / INT8_FILE).is_file()
+    predict(predict_cfg(model_dir, *common, f"output={tmp_path / 'local'}"))
+    records = read_output(tmp_path / "dask")
+    assert records == read_output(tmp_path / "local") and len(records) > 0
+    settings = json.loads((tmp_path / "dask" / "_manifest.json").read_text())["settings"]
+    assert settings["quantize"] == "int8"

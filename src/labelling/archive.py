@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from src import __version__
-from src.errors import DataError
+from src.errors import ConfigError, DataError
 from src.labelling.tables import (
     LISTED_SKIPS,
     METADATA_FIELDS,
@@ -374,7 +374,7 @@ def label_archive(
     from src.models.base import read_meta
 
     if partition_rows < 1:
-        raise DataError("<config>", None, "partition_rows", f"must be at least 1, got {partition_rows}")
+        raise ConfigError(f"partition_rows: must be at least 1, got {partition_rows}")
     out_dir = Path(job.out_dir)
     model_dir = resolve_model_dir(spec.model_dir)
     read_meta(model_dir)  # a missing or foreign model directory fails here, before anything is written
@@ -397,10 +397,9 @@ def label_archive(
             if stale.is_file():
                 stale.unlink()
         manifest.save()
+        # A progress total where it is known without reading the input: Parquet row counts and article files.
         known = [r.num_rows() for r in readers]
-        total = None if None in known or len(readers) < sum(is_table(p) for p in paths) else sum(known)
-        if total is not None:
-            total += sum(not is_table(p) for p in paths)
+        total = None if None in known else sum(known) + sum(not is_table(p) for p in paths)
         with tqdm(total=total, desc="articles", unit="article", disable=not progress, file=sys.stderr) as bar:
             started, sentences = time.perf_counter(), 0
 
@@ -468,6 +467,9 @@ def archive_from_config(cfg: Any, paths: Sequence[str]) -> Manifest:
         )
 
         def start() -> tuple[Engine, Callable[[], None]]:
+            if spec.quantize is not None:
+                # Export the int8 model here, once, before the workers load it: they would race to write it.
+                spec.load(workers=1).close()
             return dask_engine(spec, job, **dask_settings)
     else:
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from omegaconf import DictConfig
 
-from src.errors import DataError
+from src.errors import ConfigError, DataError
 from src.labelling.labeller import Labeller, load_labeller, stance_profile
 from src.labelling.tables import is_table
 from src.report import format_table
@@ -180,14 +180,9 @@ def predict_archive(cfg: DictConfig, paths: Sequence[str]) -> Any:
     from src.labelling.archive import archive_from_config, describe
 
     if not cfg.output:
-        raise DataError("<config>", None, "output", "article tables and format=parquet need output=DIR")
+        raise ConfigError("output: article tables and format=parquet need output=DIR")
     if cfg.format not in (None, "parquet", "jsonl"):
-        raise DataError(
-            "<config>",
-            None,
-            "format",
-            f"an output directory is written as parquet or jsonl, not {cfg.format}",
-        )
+        raise ConfigError(f"format: an output directory is written as parquet or jsonl, not {cfg.format}")
     if "-" in paths:
         raise DataError(
             "<stdin>", None, "input", "an output directory needs input files (resuming needs them)"
