@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install main train test test-fast lint format bench validate clean-outputs
+.PHONY: help install main train test test-fast lint format bench bench-labelling validate clean-outputs
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -44,3 +44,8 @@ validate: $(STAMP)  ## Validate the bundled corpus and print its count tables
 bench: $(STAMP)  ## Benchmarks that print figures (TF-IDF start-up, transformer training, inference)
 	$(PY) bench/bench_tfidf.py
 	$(PY) bench/bench_report.py
+
+bench-labelling: $(STAMP)  ## Labelling benchmarks on the newest runs in outputs/: inference, int8, Dask vs local, 1 GB memory
+	HF_HUB_OFFLINE=1 $(PY) bench/bench_inference.py
+	HF_HUB_OFFLINE=1 $(PY) bench/bench_archive.py
+	HF_HUB_OFFLINE=1 $(PY) bench/bench_archive.py --memory
