@@ -3,6 +3,7 @@
     python -m src.predict model_dir=outputs/runs/<run> input=article.txt
     python -m src.predict model_dir=<run> input='articles/*.txt' format=jsonl output=labels.jsonl
     cat article.txt | python -m src.predict model_dir=<run> format=csv
+    python -m src.predict model_dir=<run> input='archive/*.parquet' output=labels/ engine=dask
 
 The work is done by :func:`src.labelling.cli.predict`; this module is only the Hydra entry point.
 """
