@@ -313,3 +313,14 @@ def test_html_in_a_text_column_is_parsed_as_html(run_dir, tmp_path):
         "Tokyo and Manila signed an agreement on Tuesday.",
         "It takes effect next year.",
     ]
+
+
+def test_a_table_that_is_not_utf8_is_one_line(run_dir, tmp_path):
+    table = tmp_path / "t.csv"
+    table.write_bytes("id,text\n1,Allies met in Tokyo.\n".encode() + b"2,Caf\xe9 talks\n")
+    with pytest.raises(DataError, match=r"t.csv: not valid UTF-8"):
+        predict(predict_cfg(run_dir, f"input={table}", f"output={tmp_path / 'out'}"))
+    table.write_bytes(b"id,t\xffxt\n1,Allies met.\n")
+    with pytest.raises(DataError, match=r"t.csv: not valid UTF-8"):
+        predict(predict_cfg(run_dir, f"input={table}", f"output={tmp_path / 'out2'}"))
+    assert not (tmp_path / "out2").exists()

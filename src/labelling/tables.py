@@ -12,6 +12,7 @@ the same partitioned, resumable output (see :mod:`src.labelling.archive`).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import sys
@@ -104,10 +105,12 @@ class TableReader:
             self._parquet = self._open_parquet()
             found = list(self._parquet.schema_arrow.names)
         elif self.kind == "csv":
-            found = self._csv_header()
+            with self._decoding():
+                found = self._csv_header()
         else:
             found = None  # JSONL rows each name their own fields: the first one stands for the table
-            first = next(self._jsonl_rows(), None)
+            with self._decoding():
+                first = next(self._jsonl_rows(), None)
             if first is not None and self.text_column not in first[1]:
                 self._missing_text(list(first[1]))
         if found is not None and self.text_column not in found:
@@ -149,13 +152,18 @@ class TableReader:
 
     def rows(self, batch_rows: int = 1000) -> Iterator[tuple[int, dict[str, Any]]]:
         """``(row, record)``: JSONL line numbers, CSV rows counting the header as row 1, Parquet rows from 1."""
-        try:
+        with self._decoding():
             if self.kind == "parquet":
                 yield from self._parquet_rows(batch_rows)
             elif self.kind == "csv":
                 yield from self._csv_rows()
             else:
                 yield from self._jsonl_rows()
+
+    @contextlib.contextmanager
+    def _decoding(self) -> Iterator[None]:
+        try:
+            yield
         except UnicodeDecodeError as exc:
             raise DataError(
                 self.path, None, None, f"not valid UTF-8 ({exc.reason}); re-save as UTF-8"
