@@ -324,3 +324,19 @@ def test_a_table_that_is_not_utf8_is_one_line(run_dir, tmp_path):
     with pytest.raises(DataError, match=r"t.csv: not valid UTF-8"):
         predict(predict_cfg(run_dir, f"input={table}", f"output={tmp_path / 'out2'}"))
     assert not (tmp_path / "out2").exists()
+
+
+def test_profile_at_the_end_of_a_run_and_a_table_of_skipped_rows_only(run_dir, tmp_path, capsys):
+    table = write_table(_rows(), tmp_path / "articles.jsonl")
+    out = tmp_path / "out"
+    predict(predict_cfg(run_dir, f"input={table}", f"output={out}", "profile=true"))
+    assert "Stance share by speaker role" in capsys.readouterr().out
+    assert (out / "_profile" / "by_role.csv").is_file() and list(out.glob("*.parquet"))
+    empty = write_table([{"id": "e", "text": ""}], tmp_path / "empty.jsonl")
+    manifest = predict(predict_cfg(run_dir, f"input={empty}", f"output={tmp_path / 'o2'}", "profile=true"))
+    assert manifest.complete and json.loads((tmp_path / "o2" / "_manifest.json").read_text())["totals"] == {
+        "articles": 0,
+        "sentences": 0,
+        "skipped": 1,
+    }
+    assert "no profile" in capsys.readouterr().err

@@ -189,7 +189,9 @@ def predict_archive(cfg: DictConfig, paths: Sequence[str]) -> Any:
         )
     manifest = archive_from_config(cfg, paths)
     print(describe(manifest), file=sys.stderr, flush=True)
-    if cfg.profile:
+    if cfg.profile and not any(p["sentences"] for p in manifest.partitions.values()):
+        print("no sentences were labelled: no profile", file=sys.stderr, flush=True)
+    elif cfg.profile:
         from src.labelling.corpus_profile import PROFILE_DIR, build_profile, main_table, write_profile
 
         profile = build_profile(manifest.out_dir)
