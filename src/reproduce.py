@@ -282,10 +282,20 @@ def numbers(node: Any, prefix: str = "") -> Iterator[tuple[str, float]]:
             yield from numbers(value, f"{prefix}[{i}]")
 
 
+# Compared within a tolerance: rates (scores and their intervals). Counts (confusion matrices, supports, reliability
+# bins) move by whole sentences when one prediction flips, so they are compared only when exactness is expected.
+RATE_SECTIONS = ("metrics/", "intervals/")
+
+
 def compare_results(recorded: dict[str, Any], now: dict[str, Any], tolerance: float) -> list[Difference]:
-    """Every recorded number against the same key now (``None`` where the rerun lacks it)."""
+    """Recorded numbers against the same keys now (``None`` where the rerun lacks one): every number when
+    ``tolerance`` is 0, the rates (:data:`RATE_SECTIONS`) otherwise."""
     current = dict(numbers(now))
-    return [Difference(key, value, current.get(key), tolerance) for key, value in numbers(recorded)]
+    return [
+        Difference(key, value, current.get(key), tolerance)
+        for key, value in numbers(recorded)
+        if tolerance == 0 or key.startswith(RATE_SECTIONS)
+    ]
 
 
 def provenance_warnings(recorded: dict[str, Any], rerun: dict[str, Any], old_root: str) -> list[str]:

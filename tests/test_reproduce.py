@@ -74,8 +74,18 @@ def test_changed_data_file_fails_with_a_diff_and_names_the_file(
 
 
 def test_transformer_figures_compare_within_the_tolerance() -> None:
-    recorded = {"metrics": {"test/h/macro_f1": 0.75, "dev/h/macro_f1": 0.70}, "duration_s": 100.0}
-    now = {"metrics": {"test/h/macro_f1": 0.755, "dev/h/macro_f1": 0.72}, "duration_s": 250.0}
+    recorded = {
+        "metrics": {"test/h/macro_f1": 0.75, "dev/h/macro_f1": 0.70},
+        "duration_s": 100.0,
+        "confusion_matrices": {"test/h": [[5, 1], [0, 4]]},
+    }
+    now = {
+        "metrics": {"test/h/macro_f1": 0.755, "dev/h/macro_f1": 0.72},
+        "duration_s": 250.0,
+        "confusion_matrices": {"test/h": [[4, 2], [0, 4]]},
+    }
+    exact = {d.key: d.ok for d in compare_results(recorded, now, tolerance=0.0)}
+    assert exact["confusion_matrices/test/h[0][0]"] is False and "duration_s" not in exact
     rows = {d.key: d.ok for d in compare_results(recorded, now, tolerance=0.01)}
     assert rows == {
         "metrics/test/h/macro_f1": True,
