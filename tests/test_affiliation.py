@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from src.speakers.affiliation import DocumentRoles, phrase_role, strip_titles
-from src.speakers.issuer import Issuer, find_issuer
+from src.speakers.issuer import Issuer, find_issuer, kind_in_title
 from src.speakers.mentions import DocumentNames
 from src.speakers.officeholders import load_officeholders
 from src.speakers.turns import read_turn
@@ -30,6 +30,10 @@ from src.speakers.turns import read_turn
         ("Tokyo and Manila", "joint"),
         ("the U.S. ambassador to Japan", "us_government"),
         ("China's embassy in Tokyo", "china_government"),
+        # A mission abroad is its own country's; the city after it is only where it sits.
+        ("U.S. Embassy Tokyo", "us_government"),
+        ("Embassy of Japan, Washington, D.C.", "japan_government"),
+        ("Australian Embassy, Beijing", "other_government"),
         ("United States and Japan (joint statement)", "joint"),
         ("Ann Holt", None),
         ("the ministry", None),
@@ -146,3 +150,118 @@ def test_turn_labels(label: str, speaker: str, role: str) -> None:
 def test_moderator_of_a_non_official_event_speaks_for_themselves() -> None:
     issuer = Issuer("news", "narrator", "narrator")
     assert read_turn("Moderator", issuer=issuer, roles=DocumentRoles()).role == "other"
+
+
+# Header and title forms of official documents (invented officials; each line as a user would paste it).
+ISSUER_FORMS = [
+    # embassy Q&A: the ambassador in a "NAME, OFFICE" header line; the title says only "Ambassador Surname's ..."
+    (
+        "Ambassador Halvorsen's Roundtable with Japanese Media on Base Costs",
+        ("Ambassador Mara Halvorsen, U.S. Embassy Tokyo", "December 2, 2021"),
+        ("Mara Halvorsen", "us_government"),
+    ),
+    # a titled person's possessive in a lower-case title, the embassy (with its city and date) in the header
+    (
+        "Transcript of Ambassador Devika Raman's interaction with the Japanese media",
+        ("Embassy of India, Tokyo, 3 September 2020",),
+        ("Devika Raman", "other_government"),
+    ),
+    # the office, then the person, in one capitalized run
+    (
+        "Chinese Embassy in Japan Spokesperson Gu Mingze Answers Questions on the Summit",
+        ("2022/05/25",),
+        ("Gu Mingze", "china_government"),
+    ),
+    # an appositive names the person after the office; "of <country>" says whose official
+    (
+        "Opening Remarks by the ASEAN Chair, Foreign Minister Ilham Rashid of Malaysia, at the Ministers' Meeting",
+        ("Kuala Lumpur, 8 July 2025",),
+        ("Ilham Rashid", "other_government"),
+    ),
+    # an office whose name holds commas
+    (
+        "Speech by Minister of Economy, Trade and Industry Shota Kirishima at a Washington forum",
+        ("Washington, D.C., October 17, 2019",),
+        ("Shota Kirishima", None),
+    ),
+    # a statement issued under a spokesperson's name and office
+    (
+        "Harassment at Second Thomas Shoal",
+        ("Press Statement", "Dale Whitcomb, Department Spokesperson"),
+        ("Dale Whitcomb", None),
+    ),
+    # a ministry's statement: the spokesperson's office is not the body; the country follows a comma
+    (
+        "Press Statement on the Nuclear Test",
+        ("Press Statement", "Spokesperson's Office, Ministry of Foreign Affairs, Republic of Korea"),
+        ("South Korean Ministry of Foreign Affairs", "other_government"),
+    ),
+    # a capital after a comma stands for its country
+    (
+        "Statement on the Incident at the Shoal",
+        ("Press Release No. 214", "Department of Foreign Affairs, Manila", "19 June 2024"),
+        ("Philippine Department of Foreign Affairs", "other_government"),
+    ),
+    # a body's spokesperson in the title, nothing in the header
+    (
+        "MOFCOM Spokesperson's Statement on Export Controls",
+        ("December 3, 2024",),
+        ("Chinese Ministry of Commerce", "china_government"),
+    ),
+]
+
+
+@pytest.mark.parametrize(("title", "header", "expected"), ISSUER_FORMS)
+def test_issuer_named_in_official_headers_and_titles(
+    title: str, header: tuple[str, ...], expected: tuple
+) -> None:
+    issuer = find_issuer(title, header, roles=DocumentRoles())
+    # The official answers the document's questions; without one, the body issues it.
+    assert (issuer.official or issuer.name, issuer.official_role if issuer.official else issuer.role) == expected
+
+
+def test_a_place_line_is_not_the_issuer() -> None:
+    issuer = find_issuer(
+        "Speech by Defense Minister Ren Aoki at the Dialogue",
+        ("Singapore, June 3, 2023",),
+        roles=DocumentRoles(),
+    )
+    assert (issuer.name, issuer.role) == ("Ren Aoki", None)  # not Singapore's: the line says where, not who
+
+
+def test_the_first_document_kind_in_a_title_decides() -> None:
+    assert kind_in_title("Opening Remarks by the Chair at the 58th Foreign Ministers' Meeting") == "remarks"
+    assert kind_in_title("Readout of the Secretary's Meeting with the Foreign Minister") == "readout"
+
+
+def _turn(label: str, *, asks: bool = False, texts: tuple[str, ...] = ()) -> tuple[str, str | None]:
+    title = "Ambassador Hou Jingwen's remarks at the Potomac Forum"
+    names = DocumentNames(genre="transcript", author=None, title=title)
+    names.unregistered = [title, *texts]
+    issuer = Issuer("remarks", "Hou Jingwen", "china_government", "Hou Jingwen", "china_government")
+    turn = read_turn(label, issuer=issuer, roles=DocumentRoles(), doc=names, asks=asks)
+    return turn.speaker, turn.role
+
+
+def test_a_short_capitalized_surname_is_the_person_the_document_names() -> None:
+    assert _turn("AMBASSADOR HOU")[0] == "Hou Jingwen"
+
+
+def test_questioner_labels_name_the_reporter_or_the_outlet() -> None:
+    assert _turn("Q (Mainichi, Sekine)") == ("Sekine", "other")
+    assert _turn("MEMBER (Tokyo Shimbun)") == ("Tokyo Shimbun reporter", "other")
+    # An outlet in no list: every turn under the label asks a question, and the label names no official.
+    assert _turn("Radio New Zealand", asks=True) == ("Radio New Zealand reporter", "other")
+    # A person who asks keeps their name.
+    assert _turn("Ms. Brisk", asks=True)[0] == "Brisk"
+    assert _turn("Radio New Zealand")[0] != "Radio New Zealand reporter"
+
+
+def test_answers_take_the_officials_fullest_name() -> None:
+    names = DocumentNames(genre="transcript", author=None, title="Ambassador Trenholm's Roundtable")
+    names.unregistered = [
+        "Ambassador Trenholm's Roundtable",
+        "Ambassador Leland Trenholm, U.S. Embassy Tokyo",
+    ]
+    issuer = Issuer("press_conference", "Trenholm", "us_government", "Trenholm", "us_government")
+    assert read_turn("A", issuer=issuer, roles=DocumentRoles(), doc=names).speaker == "Leland Trenholm"

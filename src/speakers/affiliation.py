@@ -180,6 +180,11 @@ def title_case(text: str) -> str:
 # A country after one of these is where an office sits or whom it is sent to, not whose it is ("the U.S.
 # ambassador to Japan", "China's embassy in Tokyo").
 _DESTINATION = re.compile(r"\s(?:to|in|at)\s+(?:the\s+)?$")
+# A mission abroad belongs to its first-named country; a later one is only where it sits ("U.S. Embassy Tokyo",
+# "Embassy of Japan, Washington, D.C.", "Australian Embassy, Beijing").
+_MISSION_ABROAD = re.compile(
+    r"\b(?:Embassy|Consulate|Consulate[- ]General|Permanent Mission|High Commission)\b", re.I
+)
 
 
 def countries_named(phrase: str) -> list[str]:
@@ -198,6 +203,8 @@ def countries_named(phrase: str) -> list[str]:
         for start, country in found
         if not (found and start > found[0][0] and _DESTINATION.search(phrase[:start]))
     ]
+    if own and _MISSION_ABROAD.search(phrase):
+        return own[:1]
     return list(dict.fromkeys(own))
 
 

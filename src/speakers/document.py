@@ -95,10 +95,11 @@ def attribute_document(
     if issuer.official is None and _has_answers(sentences):
         issuer = _answerer_from_opening(issuer, sentences, roles)
     turns: dict[str, TurnSpeaker] = {}
+    askers = _askers(sentences)
 
     def turn_speaker(label: str, doc: DocumentNames) -> str:
         if label not in turns:
-            turns[label] = read_turn(label, issuer=issuer, roles=roles, doc=doc)
+            turns[label] = read_turn(label, issuer=issuer, roles=roles, doc=doc, asks=label in askers)
         return turns[label].speaker
 
     attribution_genre = genre or KIND_GENRES.get(issuer.kind or "")
@@ -138,6 +139,33 @@ def attribute_document(
             role_of.setdefault(found.speaker, role)
         out.append(SentenceSpeaker(found.speaker, found.mention, role, source, found.method, cue))
     return out
+
+
+def _askers(sentences: Sequence[IngestedSentence]) -> set[str]:
+    """Turn labels whose every turn asks a question: questioners, whatever the label calls them ("Thanh Nien:")."""
+    turns: dict[tuple[str, int], bool] = {}
+    paragraphs = sorted({s.paragraph for s in sentences})
+    for s in sentences:
+        if s.turn is not None:
+            # A turn is the run of paragraphs under one label; a question ends one of its sentences.
+            key = (s.turn, _turn_start(s, sentences, paragraphs))
+            turns[key] = turns.get(key, False) or s.text.rstrip().endswith("?")
+    by_label: dict[str, list[bool]] = {}
+    for (label, _), asks in turns.items():
+        by_label.setdefault(label, []).append(asks)
+    return {label for label, asks in by_label.items() if all(asks)}
+
+
+def _turn_start(
+    sentence: IngestedSentence, sentences: Sequence[IngestedSentence], paragraphs: list[int]
+) -> int:
+    """The first paragraph of the turn a sentence belongs to (turns under one label run until another label)."""
+    start = sentence.paragraph
+    for other in reversed(sentences[: sentence.index]):
+        if other.turn != sentence.turn:
+            break
+        start = other.paragraph
+    return start
 
 
 def _has_answers(sentences: Sequence[IngestedSentence]) -> bool:

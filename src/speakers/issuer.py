@@ -30,10 +30,11 @@ from src.speakers.affiliation import (
     load_affiliation_lexicon,
     phrase_role,
     strip_titles,
+    title_case,
 )
 from src.speakers.cues import COUNTRY_PATTERN
 from src.speakers.lexicon import load_lexicon
-from src.speakers.mentions import alias
+from src.speakers.mentions import alias, person_tokens
 
 _LEXICON = load_lexicon()
 _COUNTRY_CANONICAL = _LEXICON.countries
@@ -67,7 +68,31 @@ _NAMED_BY = re.compile(
 )
 _POSSESSIVE_OWNER = re.compile(
     r"^(?P<who>[A-Z][\w.'’\- ]{2,60}?)(?:'s|’s)\s+(?:\w+\s+){0,2}?"
-    r"(?:Remarks|Statement|Speech|Address|Press Conference|Press Briefing|Briefing|Interview)\b"
+    r"(?i:Remarks|Statement|Speech|Address|Press Conference|Press Briefing|Briefing|Interview)\b"
+)
+# "Ambassador Ann Holt's Roundtable with ...", "Transcript of Ambassador Ann Holt's interaction with ...": whatever
+# the event is called, a titled person's possessive at the head of a title is whose words the document holds.
+_TITLED_POSSESSIVE = re.compile(
+    r"^(?:(?:Transcript|Full Text|Text|Video)(?:\s+of)?\s*:?\s+)?(?P<who>[A-Z][\w.'’\- ]{2,80}?)(?:'s|’s)\s",
+    re.I,
+)
+# "Speech by Minister of Economy, Trade and Industry Ann Holt at ...": an office whose name holds commas.
+_NAMED_BY_LONG = re.compile(
+    r"\b(?:Remarks|Statement|Speech|Address|Message|Press Statement|Interview)\s+(?:by|of|from)\s+"
+    r"(?:the\s+)?(?P<who>[A-Z][\w.'’\-, ]{2,120}?)"
+    r"(?=\s+(?:at|on|to|in|before|after|for|during|following|with)\b|[:;]|$)"
+)
+# After "Remarks by the ASEAN Chair", an appositive that names the person: ", Foreign Minister Ann Holt of ...".
+_APPOSITIVE = re.compile(
+    r"^\s*,\s*(?P<who>[A-Z][\w.'’\- ]{2,80}?(?:\s+of\s+(?:the\s+)?[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*)*)?)"
+    r"(?=,|\s+(?:at|on|to|in)\b|$)"
+)
+# A country after "of" at the end of a name phrase says whose official it is ("Ann Holt of Malaysia").
+_OF_COUNTRY_TAIL = re.compile(r"\s+of\s+(?:the\s+)?[A-Z][\w.'’\- ]*$")
+# Words that make a header field an office, not a person ("Department Spokesperson", "Press Office").
+_OFFICE_WORDS = re.compile(
+    r"\b(?:Spokesperson|Spokesman|Spokeswoman|Office|Ministry|Department|Embassy|Secretary|Minister|Ambassador)\b",
+    re.I,
 )
 _NAME_THEN_OFFICE = re.compile(
     r"^(?P<name>[A-Z][\w.'’\-]+(?:\s+[A-Z][\w.'’\-]+){1,3}),\s+(?P<office>.{3,90})$"
@@ -76,6 +101,23 @@ _JOINT_PARTIES = re.compile(
     r"\bJoint\s+(?:Statement|Declaration|Communiqu[eé]|Press Statement|Readout)\b", re.I
 )
 _LEADING_THE = re.compile(r"^the\s+", re.IGNORECASE)
+
+
+def person_in(phrase: str) -> str | None:
+    """The person a title or header phrase names, without titles, offices or a trailing "of <country>".
+
+    ``"Chinese Embassy in Japan Spokesperson Xue Liang"`` -> ``"Xue Liang"``; ``"Foreign Minister Ann Holt of
+    Malaysia"`` -> ``"Ann Holt"``; ``"MOFCOM Spokesperson"`` and ``"ASEAN Chair"`` -> ``None`` (an office).
+    """
+    phrase = title_case(_OF_COUNTRY_TAIL.sub("", phrase.strip()))
+    tokens = person_tokens(phrase)
+    if not tokens:
+        return None
+    name = " ".join(tokens)
+    lexicon = load_affiliation_lexicon()
+    if lexicon.title_pattern.fullmatch(name) or phrase_role(name) is not None or not _PERSON.fullmatch(name):
+        return None
+    return name
 
 
 @dataclass(frozen=True)
@@ -117,7 +159,8 @@ def kind_in_title(title: str) -> str | None:
     """The document kind a title names ("Joint Statement of ...", "Readout of ...", "... Press Briefing")."""
     pattern, phrases = _title_kinds()
     found = [m.group() for m in pattern.finditer(title.casefold())]
-    return phrases[max(found, key=len)] if found else None
+    # The first kind named decides: "Opening Remarks by the Chair at the Ministers' Meeting" are remarks.
+    return phrases[found[0]] if found else None
 
 
 def _fields(lines: Sequence[str]) -> list[str]:
@@ -128,20 +171,38 @@ def _fields(lines: Sequence[str]) -> list[str]:
 def _named_official(text: str, roles: DocumentRoles) -> tuple[str | None, str | None]:
     """An official a title or header field names as its speaker ("Remarks by ...", "X Answers Questions")."""
     lexicon = load_affiliation_lexicon()
-    for pattern in (_NAMED_BY, _POSSESSIVE_OWNER, _SUBJECT_ANSWERS):
+    for pattern in (_NAMED_BY, _NAMED_BY_LONG, _POSSESSIVE_OWNER, _TITLED_POSSESSIVE, _SUBJECT_ANSWERS):
         for match in pattern.finditer(text):
             who = _TRAILING_BY.sub("", match.group("who").strip())
-            name = strip_titles(who)
-            if lexicon.outlet(name) or lexicon.outlet(who):
+            appositive = _APPOSITIVE.match(text[match.end() :])
+            if appositive and person_in(appositive.group("who")):
+                who = appositive.group("who")
+            if lexicon.outlet(strip_titles(who)) or lexicon.outlet(who):
                 continue  # "Interview with Outlet X": the outlet asks, it does not answer
+            name = person_in(who)
+            if name is None:
+                continue  # an office or a body ("MOFCOM Spokesperson's Statement"): the publisher, if anything
             role = phrase_role(who) or roles.known(name)
-            if role in (JOINT, NARRATOR, "other") and not _PERSON.fullmatch(name):
-                continue
+            if role in (JOINT, NARRATOR, "other"):
+                role = roles.known(name)
             if role:
                 roles.remember(name, role)
-            if role or _PERSON.fullmatch(name):
-                return name, role
+            return name, role
     return None, None
+
+
+def _office_in_title(title: str) -> str | None:
+    """A body whose spokesperson or office issues the document, from the title ("MOFCOM Spokesperson's Statement")."""
+    for pattern in (_POSSESSIVE_OWNER, _NAMED_BY):
+        for match in pattern.finditer(title):
+            who = match.group("who").strip()
+            if person_in(who) is None and _OFFICE_WORDS.search(who):
+                body = re.sub(
+                    r"\s*\b(?:Spokesperson|Spokesman|Spokeswoman|Press Office|Office)\b\s*", " ", who
+                ).strip()
+                if body and phrase_role(body) not in (None, JOINT, NARRATOR, "other"):
+                    return body
+    return None
 
 
 def _official_in(lines: Sequence[str], title: str, roles: DocumentRoles) -> tuple[str | None, str | None]:
@@ -150,10 +211,16 @@ def _official_in(lines: Sequence[str], title: str, roles: DocumentRoles) -> tupl
     fields = _fields(lines)
     for field in fields:
         match = _NAME_THEN_OFFICE.match(field)
-        name = strip_titles(match.group("name")) if match else None
-        role = phrase_role(match.group("office")) or roles.known(name) if match else None
-        if name and role and role not in (JOINT, NARRATOR):
-            roles.remember(name, role)
+        name = person_in(match.group("name")) if match else None
+        if not name:
+            continue
+        office = match.group("office")
+        role = phrase_role(office) or phrase_role(match.group("name")) or roles.known(name)
+        if role in (JOINT, NARRATOR):
+            role = None
+        if role or _OFFICE_WORDS.search(office) or _OFFICE_WORDS.search(match.group("name")):
+            if role:
+                roles.remember(name, role)
             return name, role
     for text in (*fields, title):
         official = _named_official(text, roles)
@@ -169,17 +236,45 @@ def _publisher_in(lines: Sequence[str]) -> tuple[str | None, str | None]:
             piece = piece.strip().rstrip(".:")
             if ":" in piece:  # "Source: Ministry of ..." names the body after its label
                 piece = piece.split(":", 1)[1].strip()
-            if (
-                not piece
-                or document_kind_of_line(piece)
-                or _BYLINE.match(piece)
-                or any(c.isdigit() for c in piece)
-            ):
+            if not piece or document_kind_of_line(piece) or _BYLINE.match(piece):
                 continue
-            role = phrase_role(piece)
+            if any(c.isdigit() for c in piece) and "," not in piece:
+                continue  # a date line; "Embassy of India, Tokyo, 3 September 2020" keeps its body
+            body = _body_of(piece)
+            if not (
+                _OFFICE_WORDS.search(body) or load_affiliation_lexicon().institution_pattern.search(body)
+            ):
+                continue  # a place line ("Singapore, June 3, 2023") says where, not who
+            role = phrase_role(body)
             if role and role not in (JOINT, NARRATOR, "other"):
-                return _LEADING_THE.sub("", piece), role
+                return _LEADING_THE.sub("", body), role
     return None, None
+
+
+_SPOKESPERSON_OFFICE = re.compile(
+    r"^(?:(?:the\s+)?Spokesperson'?s Office|Office of the Spokesperson|Press Office|Spokesperson|Press Release.*)$",
+    re.I,
+)
+
+
+def _body_of(field: str) -> str:
+    """The issuing body a comma-separated header field names, as one phrase.
+
+    ``"Spokesperson's Office, Ministry of Foreign Affairs, Republic of Korea"`` -> ``"Ministry of Foreign Affairs of
+    Republic of Korea"``; ``"Department of Foreign Affairs, Manila"`` -> ``"Department of Foreign Affairs of
+    Manila"`` (a capital stands for its country); a field without commas is returned as it is.
+    """
+    # Dates and a named official ("Ann Holt, U.S. Embassy Tokyo") are not the body.
+    pieces = [p.strip() for p in field.split(",") if p.strip() and not any(c.isdigit() for c in p)]
+    while len(pieces) > 1 and (_SPOKESPERSON_OFFICE.match(pieces[0]) or person_in(pieces[0])):
+        pieces = pieces[1:]
+    if (
+        len(pieces) >= 2
+        and re.match(r"^(?:Ministry|Department) of\b", pieces[0])
+        and pieces[1] in _COUNTRY_CANONICAL
+    ):
+        return f"{pieces[0]} of {pieces[1]}"
+    return ", ".join(pieces)
 
 
 # "G7 Leaders' Statement", "Quad Foreign Ministers' Joint Statement": the group and its members.
@@ -190,7 +285,7 @@ _GROUP_STATEMENT = re.compile(
     + "|".join(map(re.escape, _LEXICON.statement_group_members))
     + r"))'?"
 )
-_MINISTRY_OF = re.compile(r"^(Ministry of [A-Z][\w ]*?) of (?:the )?(.+)$")
+_MINISTRY_OF = re.compile(r"^((?:Ministry|Department) of [A-Z][\w ]*?) of (?:the )?(.+)$")
 _INSTITUTIONAL = re.compile(
     r"\b(?:" + "|".join(map(re.escape, _LEXICON.institutional_publisher_words)) + r")\b"
 )
@@ -201,7 +296,8 @@ def canonical_publisher(publisher: str) -> str:
     publisher = publisher.strip()
     match = _MINISTRY_OF.match(publisher)
     if match:
-        adjective = _COUNTRY_ADJECTIVE.get(match.group(2).strip())
+        place = match.group(2).strip()
+        adjective = _COUNTRY_ADJECTIVE.get(place) or _COUNTRY_ADJECTIVE.get(_COUNTRY_CANONICAL.get(place, ""))
         if adjective:
             publisher = f"{adjective} {match.group(1)}"
     return alias(publisher)
@@ -268,6 +364,9 @@ def find_issuer(
     header = [*header, publisher] if publisher else list(header)
     official, official_role = _official_in(header, title, roles)
     found_publisher, publisher_role = _publisher_in(header)
+    if found_publisher is None:
+        found_publisher = _office_in_title(title)
+        publisher_role = phrase_role(found_publisher) if found_publisher else None
     if official and official_role is None and publisher_role:
         # An official without a country in the header of a ministry's page speaks for that ministry's side.
         official_role = publisher_role
@@ -293,8 +392,8 @@ def find_issuer(
         parties = _joint_parties(title) or _joint_parties(" ".join(header))
         name = f"{parties} (joint statement)" if parties else found_publisher
         return Issuer("joint_statement", name, JOINT, official, official_role)
-    if kind in ("remarks", "press_statement") and official:
-        return Issuer(kind, official, official_role, official, official_role)
+    if kind in ("remarks", "press_statement", None) and official:
+        return Issuer(kind or "remarks", official, official_role, official, official_role)
     if found_publisher:
         return Issuer(
             kind or "press_statement",

@@ -53,7 +53,12 @@ def _full_name(name: str, doc: DocumentNames | None) -> str:
 
 
 def read_turn(
-    label: str, *, issuer: Issuer, roles: DocumentRoles, doc: DocumentNames | None = None
+    label: str,
+    *,
+    issuer: Issuer,
+    roles: DocumentRoles,
+    doc: DocumentNames | None = None,
+    asks: bool = False,
 ) -> TurnSpeaker:
     """Read one turn label.
 
@@ -62,6 +67,8 @@ def read_turn(
         issuer: The document's issuer (answers and moderators speak for it).
         roles: The document's role memory (a person the label places is remembered in it).
         doc: The document's names, to give a person the fullest form of their name.
+        asks: Every turn under this label asks a question. A label that names no official then names the outlet
+            whose reporter asks ("Thanh Nien:", "Radio New Zealand:"), though the outlet is in no list.
     """
     lexicon = load_affiliation_lexicon()
     label = label.strip().rstrip(".")
@@ -76,10 +83,12 @@ def read_turn(
     if low in lexicon.question_labels:
         if inside and inside.casefold() in ("audience", "floor") or low.startswith("audience"):
             return TurnSpeaker("audience member", OTHER)
+        if inside and "," in inside:  # "Q (Mainichi, Sekiya)": the outlet, then the reporter's name
+            return TurnSpeaker(_full_name(inside.split(",", 1)[1].strip(), doc), OTHER)
         return _reporter((lexicon.outlet(inside) or inside) if inside else None)
     if low in lexicon.answer_labels:
         if issuer.official:
-            return TurnSpeaker(issuer.official, issuer.official_role)
+            return TurnSpeaker(_full_name(issuer.official, doc), issuer.official_role)
         return TurnSpeaker(issuer.name or "spokesperson", issuer.role if issuer.role != NARRATOR else None)
     if low in _CHAIRS and doc is not None:
         body = next((b for b in _BODIES if b.lower() in doc.title.lower()), None)
@@ -97,7 +106,20 @@ def read_turn(
         return TurnSpeaker(_full_name(named, doc) if named else words[0].casefold(), role)
     titled = title_case(PARENTHETICAL.sub("", base).strip())
     person = person_tokens(titled)
+    if person and doc is not None and all(w.isupper() for w in person):
+        # "AMBASSADOR HOU": a short capitalized surname that title case kept as if it were an acronym
+        known = doc.full_name(" ".join(w.title() for w in person))
+        person = known.split() if known != " ".join(w.title() for w in person) else person
     name = _full_name(" ".join(person), doc) if person else strip_titles(titled)
+    honorific = strip_titles(titled) != titled  # "Ms. Brisk", "Minister Kitamori": a person, not an outlet
+    if (
+        asks
+        and not honorific
+        and not lexicon.title_pattern.search(titled)
+        and roles.known(name) is None
+        and not (doc is not None and person and doc.knows_name(person[-1]) and len(person) > 1)
+    ):
+        return _reporter(title_case(base))
     role = phrase_role(titled) or roles.known(name)
     if role is None and issuer.official and name.split()[-1] == issuer.official.split()[-1]:
         role = issuer.official_role
