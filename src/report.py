@@ -118,7 +118,8 @@ class CompareRunsCallback(Callback):
         sweep_dir = Path(config.hydra.sweep.dir)
         run_dirs = sorted(
             (p for p in sweep_dir.iterdir() if (p / "metrics.json").is_file()),
-            key=lambda p: int(p.name.split("_")[0]) if p.name.split("_")[0].isdigit() else 0,
+            # Numbered jobs (Optuna trials) in launch order; jobs named from their overrides by name.
+            key=lambda p: (int(p.name.split("_")[0]) if p.name.split("_")[0].isdigit() else 0, p.name),
         )
         table = compare_dirs(run_dirs)
         print(f"\nComparison of {len(run_dirs)} run(s) in {sweep_dir}\n{table}", flush=True)
