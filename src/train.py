@@ -2,6 +2,8 @@
 
     python -m src.train task=speaker_role model.classifier.C=0.5 seed=3
     python -m src.train -m model=tfidf,transformer          # a sweep; ends with a side-by-side table
+    python -m src.train model=transformer resume=RUN_DIR    # continue a killed run from its last checkpoint
+    python -m src.train -m model=tfidf,transformer sweep.resume=SWEEP_DIR   # rerun: skip the finished jobs
 
 The run directory holds: config.yaml (resolved), splits.json, metrics.json, predictions.jsonl, model/,
 provenance.json, reliability.png, training_log.csv and training_curve.png (families that train in epochs),

@@ -108,6 +108,12 @@ def test_bad_input_is_one_line(recorded_experiment: Path, tmp_path: Path, capsys
     assert "min_document_frequency" in err[0] and "renamed or removed" in err[0]
     assert not (tmp_path / "again").exists()  # checked before anything ran
 
+    text = config.read_text().replace("  min_document_frequency:", "  min_df:")
+    config.write_text("".join(line for line in text.splitlines(True) if not line.startswith("  sentences:")))
+    assert main([str(recorded_experiment), "--out", str(tmp_path / "again")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"error: {config}: data.sentences: required now but absent from the recorded config"]
+
     assert main(["--record", str(tmp_path / "corpus"), "--into", str(tmp_path / "x")]) == 2
     assert "no finished run" in capsys.readouterr().err
     assert (
