@@ -217,7 +217,10 @@ def test_issuer_named_in_official_headers_and_titles(
 ) -> None:
     issuer = find_issuer(title, header, roles=DocumentRoles())
     # The official answers the document's questions; without one, the body issues it.
-    assert (issuer.official or issuer.name, issuer.official_role if issuer.official else issuer.role) == expected
+    assert (
+        issuer.official or issuer.name,
+        issuer.official_role if issuer.official else issuer.role,
+    ) == expected
 
 
 def test_a_place_line_is_not_the_issuer() -> None:
@@ -265,3 +268,30 @@ def test_answers_take_the_officials_fullest_name() -> None:
     ]
     issuer = Issuer("press_conference", "Trenholm", "us_government", "Trenholm", "us_government")
     assert read_turn("A", issuer=issuer, roles=DocumentRoles(), doc=names).speaker == "Leland Trenholm"
+
+
+def _speakers(raw: str) -> list[tuple[str, str | None]]:
+    from src.labelling.ingest import ingest_article
+    from src.speakers.document import attribute_document
+
+    article = ingest_article(raw)
+    return [(a.speaker, s.turn) for s, a in zip(article.sentences, attribute_document(article), strict=True)]
+
+
+def test_answers_go_to_the_official_an_opening_names_after_the_office() -> None:
+    raw = (
+        "Embassy Spokesperson Answers Questions on the Summit\n\n2023/05/20\n\n"
+        "A spokesperson for the Chinese Embassy in the UK, Zhou Ming, answered questions from reporters.\n\n"
+        "Q: How does the embassy view the communique?\n\nA: The communique smears China. We oppose it.\n"
+    )
+    answers = [speaker for speaker, turn in _speakers(raw) if turn == "A"]
+    assert answers == ["Zhou Ming", "Zhou Ming"]
+
+
+def test_a_speech_under_a_titled_surname_speaks_with_the_bylines_full_name() -> None:
+    raw = (
+        "Foreign Minister Okafor's speech at the Lagos Security Forum\n\n"
+        "By Adaeze Okafor, Minister of Foreign Affairs of Nigeria\n\n12 May 2023\n\n"
+        "Thank you for inviting me to speak today. We are concerned about piracy in the Gulf of Guinea.\n"
+    )
+    assert {speaker for speaker, _ in _speakers(raw)[1:]} == {"Adaeze Okafor"}

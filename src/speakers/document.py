@@ -17,9 +17,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from itertools import takewhile
 from typing import Any
 
 from src.labelling.furniture import date_in
@@ -176,6 +178,19 @@ def _has_answers(sentences: Sequence[IngestedSentence]) -> bool:
     return any(s.turn and s.turn.strip().rstrip(".").casefold() in answers for s in sentences)
 
 
+# "A spokesperson for the Chinese Embassy, Zhou Ming, answered ...": the office first, the name in commas after it.
+_OFFICE_THEN_NAME = re.compile(
+    r"(?P<phrase>[^,;:]{0,80}\b(?:spokesperson|spokesman|spokeswoman|ambassador|minister|secretary|consul(?: general)?)"
+    r"\b[^,;:]{0,60}),\s+(?P<name>[A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+){1,3}),",
+    re.I,
+)
+_OFFICE_WORD = re.compile(r"\b(?:spokesperson|spokesman|spokeswoman|ambassador|minister|secretary)\b", re.I)
+# Headline verbs that follow an office in titles ("Spokesperson Answers Questions"): not a name.
+_TITLE_VERBS = frozenset(
+    {"Answers", "Responds", "Replies", "Takes", "Speaks", "Talks", "Sits", "Holds", "Gives"}
+)
+
+
 def _answerer_from_opening(
     issuer: Issuer, sentences: Sequence[IngestedSentence], roles: DocumentRoles
 ) -> Issuer:
@@ -185,19 +200,28 @@ def _answerer_from_opening(
     from src.speakers.affiliation import load_affiliation_lexicon, phrase_role, strip_titles
 
     lexicon = load_affiliation_lexicon()
-    for sentence in sentences[1:]:
-        if sentence.turn:
-            break
-        for pattern, group in ((lexicon.titled_name_pattern, 0), (lexicon.appositive_pattern, "phrase")):
-            for match in pattern.finditer(sentence.text):
+    opening = [s.text for s in takewhile(lambda s: not s.turn, sentences[1:])]
+    fallback = None
+    # The opening lines first ("Spokesperson Ann Holt answered questions ..."), then the title ("Interview with
+    # Ambassador Ann Holt"): a titled name whose role the words give wins; one without a role is kept as a fallback.
+    patterns = (
+        (lexicon.titled_name_pattern, 0),
+        (lexicon.appositive_pattern, "phrase"),
+        (_OFFICE_THEN_NAME, "phrase"),
+    )
+    for text in (*opening, sentences[0].text):
+        for pattern, group in patterns:
+            for match in pattern.finditer(text):
                 name = strip_titles(match.group("name"))
+                titled = lexicon.title_pattern.search(match.group(0)) or _OFFICE_WORD.search(match.group(0))
+                if not titled or lexicon.outlet(name) or name.split()[0] in _TITLE_VERBS:
+                    continue
                 role = phrase_role(match.group(group)) or roles.known(name) or issuer.role
-                if role not in (None, NARRATOR, "joint", "other") and lexicon.title_pattern.search(
-                    match.group(0)
-                ):
+                if role not in (None, NARRATOR, "joint", "other"):
                     roles.remember(name, role)
                     return replace(issuer, official=name, official_role=role)
-    return issuer
+                fallback = fallback or name
+    return replace(issuer, official=fallback) if fallback else issuer
 
 
 def _country_of_role(role: str | None) -> str | None:

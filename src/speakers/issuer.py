@@ -115,9 +115,11 @@ def person_in(phrase: str) -> str | None:
         return None
     name = " ".join(tokens)
     lexicon = load_affiliation_lexicon()
-    if lexicon.title_pattern.fullmatch(name) or phrase_role(name) is not None or not _PERSON.fullmatch(name):
+    if lexicon.title_pattern.fullmatch(name) or phrase_role(name) is not None:
         return None
-    return name
+    # "Minister Kirishima's speech": a surname after a title is a person too (the document may give the rest).
+    titled_surname = len(tokens) == 1 and strip_titles(phrase) != phrase and tokens[0][:1].isupper()
+    return name if _PERSON.fullmatch(name) or titled_surname else None
 
 
 @dataclass(frozen=True)
@@ -363,6 +365,14 @@ def find_issuer(
     kind = kind or kind_in_title(title) or ("news" if bylined else None)
     header = [*header, publisher] if publisher else list(header)
     official, official_role = _official_in(header, title, roles)
+    if kind in ("remarks", "press_statement") and bylined:
+        # "By Ann Holt, Minister for Foreign Affairs" above a speech: the byline names who speaks, fully.
+        byline = next(line for line in header if _BYLINE.match(line))
+        named = person_in(byline[2:].strip().split(",")[0])
+        if named and (official is None or named.split()[-1] == official.split()[-1]):
+            official = named
+            office = byline.split(",", 1)[1] if "," in byline else ""
+            official_role = phrase_role(office) or roles.known(named) or official_role
     found_publisher, publisher_role = _publisher_in(header)
     if found_publisher is None:
         found_publisher = _office_in_title(title)
