@@ -37,14 +37,14 @@ def corpus_run(tmp_path_factory) -> Path:
 
 def test_format_suite_scores_with_a_tfidf_role_head(corpus_run: Path) -> None:
     extra = sorted(SUITE.glob("*officeholders.csv"))
-    label = labeller_function(str(corpus_run), extra)
-    scores = evaluate_set(SUITE, label, metadata=False, slice_by="format")
+    with labeller_function(str(corpus_run), extra) as label:
+        scores = evaluate_set(SUITE, label, metadata=False, slice_by="format")
     overall = scores["all"]
     assert overall["n"] == 1035 and len(scores) == 10  # nine formats and the whole set
     # Floors a little under the recorded figures (README), so a regression in the rules fails here.
     assert overall["role_macro_f1"] >= 0.90
     assert overall["resolved_role_accuracy"] >= 0.95
-    assert overall["name"] >= 0.70
+    assert overall["name"] >= 0.76
     assert sum(
         overall["sources"].get(s, 0) for s in ("turn", "mention", "issuer", "classifier")
     ) == pytest.approx(1.0)

@@ -20,9 +20,11 @@ and where roles came from (``role_source``). Gold sentences that ingestion did n
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections import Counter, defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,7 +115,12 @@ def read_set(directory: Path) -> tuple[dict[str, list[dict[str, Any]]], dict[str
 
 
 def evaluate_set(
-    directory: Path, label: LabelFunction, *, metadata: bool, slice_by: str
+    directory: Path,
+    label: LabelFunction,
+    *,
+    metadata: bool,
+    slice_by: str,
+    documents_matching: str | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Label every document of a set from its raw text and score it per ``slice_by`` value and overall.
 
@@ -122,11 +129,17 @@ def evaluate_set(
         label: Labels raw texts with their metadata.
         metadata: Pass genre and publisher to the labeller (the corpus), or nothing but the text (the suite).
         slice_by: The document field to group by (``format`` or ``genre``).
+        documents_matching: A regular expression: score only the documents whose id it finds (all when None).
     """
     from src.labelling.reading import read_article
 
     by_doc, documents = read_set(directory)
-    doc_ids = [d for d in by_doc if (directory / "raw" / f"{d}.txt").is_file()]
+    doc_ids = [
+        d
+        for d in by_doc
+        if (directory / "raw" / f"{d}.txt").is_file()
+        and (documents_matching is None or re.search(documents_matching, d))
+    ]
     raws = [read_article(directory / "raw" / f"{d}.txt") for d in doc_ids]
     metas = [
         {k: documents[d].get(k) for k in ("genre", "publisher", "date")} if metadata else {} for d in doc_ids
@@ -184,13 +197,18 @@ def render(title: str, scores: Mapping[str, Mapping[str, Any]]) -> str:
     return f"{title}\n{format_table(rows, headers)}"
 
 
-def labeller_function(run: str | None, officeholders: Sequence[str]) -> LabelFunction:
-    """Label with a saved run (roles fall back to its role head), or with the speaker rules alone."""
+@contextmanager
+def labeller_function(run: str | None, officeholders: Sequence[str]) -> Iterator[LabelFunction]:
+    """Label with a saved run (roles fall back to its role head), or with the speaker rules alone.
+
+    A context manager: a run's labeller holds worker processes, closed when the block ends.
+    """
     if run is not None:
         from src.labelling import load_labeller
 
-        labeller = load_labeller(run, officeholders=officeholders)
-        return lambda raws, metas: labeller.predict_articles(raws, documents=metas)
+        with load_labeller(run, officeholders=officeholders) as labeller:
+            yield lambda raws, metas: labeller.predict_articles(raws, documents=metas)
+        return
     from src.labelling.ingest import ingest_article
     from src.speakers import speaker_records
     from src.speakers.officeholders import load_officeholders
@@ -203,7 +221,7 @@ def labeller_function(run: str | None, officeholders: Sequence[str]) -> LabelFun
             for raw, meta in zip(raws, metas, strict=True)
         ]
 
-    return rules_only
+    yield rules_only
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -219,6 +237,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--errors", help="write each set's wrong sentences to ERRORS.<set>.jsonl for error analysis"
     )
     parser.add_argument("--out", help="also write the tables, with date, commit and run, to OUT/speakers.md")
+    parser.add_argument(
+        "--docs", metavar="REGEX", help="score only the documents whose id matches (e.g. '^auth-[hi]')"
+    )
+    parser.add_argument(
+        "--text-only",
+        action="store_true",
+        help="give the corpus's documents to the labeller as text alone, as a user pastes them (no genre, publisher)",
+    )
     args = parser.parse_args(argv)
     chosen = list(SETS) if args.set == "both" else [args.set]
     tables = []
@@ -226,14 +252,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name in chosen:
             directory = SETS[name]
             extra = sorted(str(p) for p in directory.glob("*officeholders.csv"))
-            label = labeller_function(args.run, extra)
             in_sample = name == "corpus"
-            scores = evaluate_set(
-                directory, label, metadata=in_sample, slice_by="genre" if in_sample else "format"
-            )
+            with labeller_function(args.run, extra) as label:
+                scores = evaluate_set(
+                    directory,
+                    label,
+                    metadata=in_sample and not args.text_only,
+                    slice_by="format",
+                    documents_matching=args.docs,
+                )
+            if not scores or scores.get("all", {}).get("n", 0) == 0:
+                print(f"error: no document of {name} matches --docs {args.docs!r}", file=sys.stderr)
+                return 2
             kind = (
                 "IN-SAMPLE: rules developed on it" if in_sample else "OUT-OF-SAMPLE: frozen before the rules"
             )
+            if args.docs:
+                # A subset may have been held out from rule development (the v3 documents auth-h*, auth-i* were).
+                kind += f"; only documents matching {args.docs!r}: in-sample unless they were held out"
+            if args.text_only:
+                kind += "; text only"
             fallback = (
                 f"role head of {args.run}" if args.run else "no role head: unresolved roles count as wrong"
             )
