@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from src.errors import DiplostanceError
+from src.errors import DataError, DiplostanceError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SETS = {
@@ -134,6 +134,10 @@ def evaluate_set(
     from src.labelling.reading import read_article
 
     by_doc, documents = read_set(directory)
+    if documents_matching is not None and not any(re.search(documents_matching, d) for d in by_doc):
+        raise DataError(
+            directory / "documents.jsonl", None, "doc_id", f"no document matches {documents_matching!r}"
+        )
     doc_ids = [
         d
         for d in by_doc
@@ -261,9 +265,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                     slice_by="format",
                     documents_matching=args.docs,
                 )
-            if not scores or scores.get("all", {}).get("n", 0) == 0:
-                print(f"error: no document of {name} matches --docs {args.docs!r}", file=sys.stderr)
-                return 2
             kind = (
                 "IN-SAMPLE: rules developed on it" if in_sample else "OUT-OF-SAMPLE: frozen before the rules"
             )
