@@ -295,3 +295,16 @@ def test_a_speech_under_a_titled_surname_speaks_with_the_bylines_full_name() -> 
         "Thank you for inviting me to speak today. We are concerned about piracy in the Gulf of Guinea.\n"
     )
     assert {speaker for speaker, _ in _speakers(raw)[1:]} == {"Adaeze Okafor"}
+
+
+def test_a_source_named_in_an_officials_turn_speaks_but_first_person_frames_stay() -> None:
+    raw = (
+        "Joint Press Conference of the Foreign Ministers\n\nMarch 3, 2023\n\n"
+        "MINISTER TAKADA: Thank you all for coming. The two sides agreed to expand drills. "
+        "Holt and I confirmed our commitment to the region.\n\n"
+        "Q (Kyodo, Imai): Beijing said the drills threaten peace. How do you respond?\n"
+    )
+    speakers = [speaker for speaker, _ in _speakers(raw)]
+    assert speakers[2] not in ("Takada", "narrator")  # "The two sides agreed": the joint source (§6.6, A8)
+    assert speakers[3] == "Takada"  # "Holt and I confirmed": the speaker's own first-person frame
+    assert speakers[4] == "Imai"  # a questioner's premise stays the questioner's (A8)

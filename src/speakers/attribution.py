@@ -134,7 +134,9 @@ def attribute(
             intro = _SELF_INTRODUCTION.search(text) if _may_introduce_self(text) else None
             if intro and turn not in doc.turn_names and person_tokens(turn) is None:
                 speaker = doc.turn_names.setdefault(turn, intro.group(1))
-            result = Attribution(speaker, None, "turn")
+            result = _source_in_turn(text, speaker, doc, headings[i], closes) or Attribution(
+                speaker, None, "turn"
+            )
         else:
             found = find_source(text, heading=headings[i], closes_unopened=closes)
             if found is None and genre in OFFICIAL_GENRES:
@@ -162,6 +164,39 @@ def attribute(
         quote_open = (quote_open and not closes) or opens
     _forward_quotes(balances, out)
     return out
+
+
+_QUESTIONER = re.compile(
+    r"\b(?:reporter|journalist|correspondent|questioner|audience member|moderator|chair)\b", re.I
+)
+_FIRST_PERSON = re.compile(r"\b(?:I|we|We|my|our|Our|me|us)\b")
+
+
+def _source_in_turn(
+    text: str, turn_speaker: str, doc: DocumentNames, heading: bool, closes: bool
+) -> Attribution | None:
+    """A source a speaker's turn names with a reporting verb, which the sentence then belongs to (codebook §6.6, A8).
+
+    "The two sides agreed that ...", "Japan and the United States share the view that ...", "Secretary Holt stressed
+    that ..." in a minister's answer belong to those sources. The turn keeps: a questioner's premises (A8), a
+    first-person frame ("Holt and I confirmed", "we agreed"), and the speaker's own government or the speaker.
+    """
+    if _QUESTIONER.search(turn_speaker):
+        return None
+    found = find_source(text, heading=heading, closes_unopened=closes)
+    if found is None or found.method != "subject_verb":
+        return None
+    mention = text[found.start : found.end].strip()
+    if _FIRST_PERSON.search(mention) or mention.split()[0].lower() in ("he", "she", "they", "it"):
+        return None
+    speaker = resolve_mention(mention, doc)
+    if not speaker or speaker in (turn_speaker, NARRATOR) or turn_speaker in speaker:
+        return None
+    from src.speakers.affiliation import phrase_role
+
+    joint = phrase_role(mention) == "joint" or phrase_role(speaker) == "joint"
+    named_person = person_tokens(speaker) is not None and speaker.split()[-1] != turn_speaker.split()[-1]
+    return Attribution(speaker, mention, found.method) if joint or named_person else None
 
 
 def _forward_quotes(balances: Sequence[tuple[bool, bool]], out: list[Attribution]) -> None:
