@@ -300,11 +300,12 @@ def test_a_speech_under_a_titled_surname_speaks_with_the_bylines_full_name() -> 
 def test_a_source_named_in_an_officials_turn_speaks_but_first_person_frames_stay() -> None:
     raw = (
         "Joint Press Conference of the Foreign Ministers\n\nMarch 3, 2023\n\n"
-        "MINISTER TAKADA: Thank you all for coming. The two sides agreed to expand drills. "
-        "Holt and I confirmed our commitment to the region.\n\n"
+        "MINISTER TAKADA: Thank you all for coming. Japan and the United States held talks today. "
+        "The two sides agreed to expand drills. Holt and I confirmed our commitment to the region.\n\n"
         "Q (Kyodo, Imai): Beijing said the drills threaten peace. How do you respond?\n"
     )
     speakers = [speaker for speaker, _ in _speakers(raw)]
-    assert speakers[2] not in ("Takada", "narrator")  # "The two sides agreed": the joint source (§6.6, A8)
-    assert speakers[3] == "Takada"  # "Holt and I confirmed": the speaker's own first-person frame
-    assert speakers[4] == "Imai"  # a questioner's premise stays the questioner's (A8)
+    assert speakers[2] == "Takada"  # an act, not a statement: the turn's
+    assert speakers[3] not in ("Takada", "narrator")  # "The two sides agreed": the joint source (§6.6, A8)
+    assert speakers[4] == "Takada"  # "Holt and I confirmed": the speaker's own first-person frame
+    assert speakers[5] == "Imai"  # a questioner's premise stays the questioner's (A8)
