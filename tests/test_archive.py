@@ -249,8 +249,15 @@ def test_article_files_into_an_output_directory(run_dir, tmp_path):
     assert {r["article"] for r in records} == {str(tmp_path / p.name) for p in RAW[:3]}
 
 
-def test_dask_engine_writes_the_same_records_as_the_local_engine(run_dir, tmp_path):
+def test_dask_engine_writes_the_same_records_as_the_local_engine(run_dir, tmp_path, monkeypatch):
     pytest.importorskip("distributed")
+    from src.labelling.archive import LabellerSpec
+
+    loads = []
+    original = LabellerSpec.load
+    monkeypatch.setattr(
+        LabellerSpec, "load", lambda self, workers: loads.append(workers) or original(self, workers)
+    )
     table = write_table(_rows(), tmp_path / "articles.jsonl")
     common = [f"input={table}", "format=parquet", "partition_rows=2"]
     predict(predict_cfg(run_dir, *common, f"output={tmp_path / 'local'}", "engine=local"))
@@ -265,6 +272,8 @@ def test_dask_engine_writes_the_same_records_as_the_local_engine(run_dir, tmp_pa
         )
     )
     assert manifest.complete and len(manifest.partitions) == 4
+    # The local engine loaded the model once; each of the two Dask workers at most once, not once per partition.
+    assert loads[0] is None and 1 <= len(loads[1:]) <= 2 and set(loads[1:]) == {1}
     assert read_output(tmp_path / "dask") == read_output(tmp_path / "local")
     local = json.loads((tmp_path / "local" / "_manifest.json").read_text())["partitions"]
     assert manifest.partitions == local  # same counts, skips and file sizes per partition
@@ -317,7 +326,7 @@ def test_html_in_a_text_column_is_parsed_as_html(run_dir, tmp_path):
 
 def test_a_table_that_is_not_utf8_is_one_line(run_dir, tmp_path):
     table = tmp_path / "t.csv"
-    table.write_bytes("id,text\n1,Allies met in Tokyo.\n".encode() + b"2,Caf\xe9 talks\n")
+    table.write_bytes(b"id,text\n1,Allies met in Tokyo.\n2,Caf\xe9 talks\n")
     with pytest.raises(DataError, match=r"t.csv: not valid UTF-8"):
         predict(predict_cfg(run_dir, f"input={table}", f"output={tmp_path / 'out'}"))
     table.write_bytes(b"id,t\xffxt\n1,Allies met.\n")

@@ -1,9 +1,10 @@
 """``engine=dask``: label an archive's partitions on a Dask cluster.
 
 The driver (``python -m src.predict``) reads the inputs and sends each partition's articles to a worker; the
-worker loads the model directory once (the first partition it gets; later ones reuse it), labels the partition
-with :func:`src.labelling.archive.label_partition` and writes its file into the output directory, which must
-therefore be a path every worker can reach (a shared file system on a cluster; the model directory and any
+worker loads the model directory once (on the first partition it gets; later ones reuse it; a worker with several
+threads loads it once per thread, so keep ``dask.threads_per_worker=1`` and one worker per core), labels the
+partition with :func:`src.labelling.archive.label_partition` and writes its file into the output directory, which
+must therefore be a path every worker can reach (a shared file system on a cluster; the model directory and any
 officeholders tables likewise). Only the driver writes the manifest. A bounded number of partitions is in flight
 at a time, so the driver never holds more than a few partitions of a large table.
 
@@ -24,19 +25,18 @@ from src.labelling.tables import Partition
 # Partitions queued per worker thread beyond the one it labels: keeps workers busy while the driver reads ahead.
 IN_FLIGHT_PER_THREAD = 2
 
-# Per worker process: the labellers it has loaded, by what they were loaded from.
-_LABELLERS: dict[LabellerSpec, Any] = {}
-_LOAD_LOCK = threading.Lock()
+# Per worker thread: the labellers it has loaded, by what they were loaded from. Not shared between threads: a
+# labeller keeps mutable caches (the TF-IDF word columns, for one) that concurrent calls would corrupt.
+_LABELLERS = threading.local()
 
 
 def worker_labeller(spec: LabellerSpec) -> Any:
-    """The worker's labeller for ``spec``, loaded on first use (a worker's threads share it)."""
-    with _LOAD_LOCK:
-        labeller = _LABELLERS.get(spec)
-        if labeller is None:
-            # One process per Dask worker thread already: the labeller must not fork processes of its own.
-            labeller = _LABELLERS[spec] = spec.load(workers=1)
-    return labeller
+    """This worker thread's labeller for ``spec``, loaded on its first partition and kept for the next ones."""
+    loaded: dict[LabellerSpec, Any] = _LABELLERS.__dict__.setdefault("by_spec", {})
+    if spec not in loaded:
+        # Dask runs the workers side by side already: the labeller must not fork processes of its own.
+        loaded[spec] = spec.load(workers=1)
+    return loaded[spec]
 
 
 def label_on_worker(spec: LabellerSpec, job: PartitionJob, partition: Partition) -> dict[str, Any]:
