@@ -1,8 +1,9 @@
 """The datasheet quotes the validator and the agreement scorer verbatim.
 
 ``data/DATASHEET.md`` pastes the count tables of ``python -m src.data.validate --markdown`` and the output of
-``python -m src.data.agreement score``. These tests run both commands' entry points and fail when the corpus or the
-second pass has changed and the datasheet was not updated: paste the new output into the datasheet.
+``python -m src.data.agreement score`` (the v2 study) and ``python -m src.data.agreement score --study v3`` (the v3
+study, and its stored output before adjudication). These tests run the commands' entry points and fail when the
+corpus or a second pass has changed and the datasheet was not updated: paste the new output into the datasheet.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from src.report import format_table
 
 DATASHEET = PROJECT_ROOT / "data" / "DATASHEET.md"
 SECOND_PASS = agreement.AGREEMENT_DIR / "second_pass.jsonl"
+STUDY_V3 = agreement.AGREEMENT_DIR / "v3"
+BEFORE_ADJUDICATION_V3 = STUDY_V3 / "score_before_adjudication.txt"
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +110,47 @@ def test_scorer_cli_output_appears_verbatim(datasheet: str, capsys: pytest.Captu
     assert agreement.main(["score"]) == 0
     out = capsys.readouterr().out.rstrip("\n")
     assert out in datasheet, "paste the output of `python -m src.data.agreement score` into data/DATASHEET.md"
+
+
+@pytest.fixture(scope="module")
+def scorer_v3() -> tuple[str, dict]:
+    """The v3 study's table and figures against the current gold, computed the way ``score --study v3`` does."""
+    second_files = agreement.study_files(STUDY_V3, "second_pass")
+    if not second_files:
+        pytest.skip(f"{STUDY_V3} has no second pass")
+    by_doc, _ = read_annotated_corpus(agreement.CORPUS)
+    sentences = [row for rows in by_doc.values() for row in rows]
+    second = [r for path in second_files for _, r in read_records(path, "second-pass file")]
+    rows, figures = agreement.kappa_table(sentences, second)
+    return format_table(rows, agreement.HEADER), figures
+
+
+def test_v3_kappa_table_appears_verbatim(datasheet: str, scorer_v3: tuple[str, dict]) -> None:
+    table, figures = scorer_v3
+    assert table in datasheet, "the v3 agreement table differs from data/DATASHEET.md:\n" + table
+    for key, figure in figures.items():
+        if key != "sentences":
+            assert f"{figure['kappa']:.3f}" in datasheet, key
+    assert f"{figures['sentences']} sentences" in datasheet
+
+
+def test_v3_scorer_cli_output_appears_verbatim(datasheet: str, capsys: pytest.CaptureFixture[str]) -> None:
+    if not agreement.study_files(STUDY_V3, "second_pass"):
+        pytest.skip(f"{STUDY_V3} has no second pass")
+    assert agreement.main(["score", "--study", "v3"]) == 0
+    out = capsys.readouterr().out.rstrip("\n")
+    assert out in datasheet, (
+        "paste the output of `python -m src.data.agreement score --study v3` into data/DATASHEET.md"
+    )
+
+
+def test_v3_scores_before_adjudication_appear_verbatim(datasheet: str) -> None:
+    # The stored file is the scorer's output at the pre-adjudication gold, under a comment line naming the commit.
+    if not BEFORE_ADJUDICATION_V3.is_file():
+        pytest.skip(f"{BEFORE_ADJUDICATION_V3} does not exist")
+    lines = BEFORE_ADJUDICATION_V3.read_text(encoding="utf-8").rstrip("\n").splitlines()
+    output = "\n".join(line for line in lines if not line.startswith("# "))
+    assert output.startswith("Agreement of the second pass")
+    assert output in datasheet, (
+        f"paste {BEFORE_ADJUDICATION_V3.name} (without its comment line) into data/DATASHEET.md"
+    )
