@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
             sentences = [row for row in sentences if re.search(args.docs, row["doc_id"])]
         sample = draw_sample(sentences, documents, share=args.share, seed=args.seed)
         out = study_dir / (f"sample_{args.stratum}.jsonl" if args.stratum else "sample.jsonl")
-        if args.study and out.exists():
+        if out.exists():
             print(
                 f"{out} exists: a drawn sample is the record of its study and is not redrawn", file=sys.stderr
             )
