@@ -9,6 +9,10 @@ each against the first:
 - ``--parallel`` jobs at once, ``threads`` left null: each job gets cores // n_jobs threads (src/threads.py);
 - ``--parallel`` jobs at once with ``threads`` forced to every core: the oversubscription the default avoids.
 
+Before the sweeps it prints a reference measured in the same run: the same pure-Python work in 2 processes against
+1 process. On an idle 2-core machine that is about 2x; on a shared one it shows how much of the second core was
+free, which bounds any parallel sweep's gain.
+
 The transformer workload is the packaged encoder cut to one layer, one epoch on the bundled corpus (a
 torch-bound job); the TF-IDF workload is the default baseline on the bundled corpus (single-threaded Python and
 scipy). Figures vary with whatever else runs on the machine; rerun it a few times on a shared one.
@@ -60,6 +64,27 @@ def sweep(
     return seconds, recorded
 
 
+def _busy(_: int) -> int:
+    total = 0
+    for i in range(10_000_000):
+        total += i * i
+    return total
+
+
+def core_reference(processes: int) -> float:
+    """Speed-up of ``processes`` processes over one on the same pure-Python work (ideal: ``processes``x)."""
+    import multiprocessing
+
+    started = time.perf_counter()
+    for task in range(processes):
+        _busy(task)
+    alone = time.perf_counter() - started
+    started = time.perf_counter()
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        pool.map(_busy, range(processes))
+    return alone / (time.perf_counter() - started)
+
+
 def main() -> None:
     from src.threads import available_cores
 
@@ -77,6 +102,10 @@ def main() -> None:
         (f"{args.parallel} jobs, {cores} threads each (oversubscribed)", args.parallel, cores),
     ]
     print(f"{args.family}: {args.runs} runs, {cores} cores, best of {args.repeats}")
+    print(
+        f"reference: pure-Python work in {args.parallel} processes runs {core_reference(args.parallel):.2f}x as fast "
+        f"as in 1 (ideal {args.parallel:.2f}x: the rest of the cores is taken by other work)"
+    )
     print(f"{'setting':<58} {'wall s':>7} {'vs 1 job':>9}  threads recorded per run")
     reference = None
     with tempfile.TemporaryDirectory() as tmp:
