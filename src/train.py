@@ -31,7 +31,7 @@ import numpy as np
 from omegaconf import DictConfig, OmegaConf
 
 from src.calibration import fit_temperatures
-from src.config import CONFIG_DIR, Calibration, EvalConfig
+from src.config import CONFIG_DIR, PROJECT_ROOT, Calibration, EvalConfig
 from src.crossval import cross_validate, is_cross_validation
 from src.data.corpus import load_corpus, to_examples
 from src.data.splits import check_disjoint, make_splits, read_split_file, split_summary, subsample_training
@@ -56,6 +56,8 @@ from src.tracking import (
 )
 
 EVAL_SPLITS = ("dev", "test", "seed_test")
+# Rule data read by speaker attribution (data.context=speaker), recorded in provenance.json with the corpus files.
+RULE_DATA_DIRS = (PROJECT_ROOT / "data" / "speakers", PROJECT_ROOT / "data" / "labelling")
 
 
 def prediction_rows(
@@ -237,7 +239,11 @@ def train(cfg: DictConfig, splits: dict[str, list[str]] | None = None) -> dict[s
     write_reliability_diagram(evaluation.reliability, run_dir, evaluation.reliability_scaled)
     if cfg.save_model:
         model.save(run_dir / "model")
-    record_of_origin = provenance(corpus.files, cfg.seed, _overrides())
+    data_files = list(corpus.files)
+    # Attribution's word lists and tables shape the speaker context: data that a rerun must match too.
+    if context == "speaker":
+        data_files += sorted(p for d in RULE_DATA_DIRS for p in d.rglob("*") if p.is_file())
+    record_of_origin = provenance(data_files, cfg.seed, _overrides())
     atomic_write_json(run_dir / "provenance.json", record_of_origin)
 
     duration = time.perf_counter() - started

@@ -130,3 +130,10 @@ def test_provenance_warnings_name_the_commit_and_package_versions() -> None:
     warnings = provenance_warnings(recorded, {"git": {"commit": "b" * 40, "dirty": True}}, "")
     assert "git commit: recorded aaaaaaaaaa (clean), now bbbbbbbbbb (uncommitted changes)" in warnings
     assert any(w.startswith("package numpy: recorded 0.0.1, now ") for w in warnings)
+
+
+def test_speaker_context_runs_record_the_rule_data_they_read(tmp_path: Path) -> None:
+    run = train_run(tmp_path, "data=fixture", "data.context=speaker", "eval.bootstrap.resamples=20")
+    files = json.loads((run / "provenance.json").read_text())["data_files"]
+    assert any(name.endswith("data/speakers/lexicon.yaml") for name in files)
+    assert any(name.endswith("tests/fixtures/corpus/sentences.jsonl") for name in files)

@@ -157,3 +157,17 @@ def test_families_that_train_in_epochs_declare_checkpoints() -> None:
     assert family_class("transformer").supports_checkpoints
     assert not family_class("tfidf").supports_checkpoints
     assert family_class("tfidf").deterministic and not family_class("transformer").deterministic
+
+
+def test_rerun_sweep_resumes_jobs_with_a_checkpoint_and_restarts_the_others(tmp_path: Path) -> None:
+    finished = train_run(tmp_path / "a", "data=fixture", "eval.bootstrap.resamples=20")
+    job = tmp_path / "job"
+    job.mkdir()
+    (job / "config.yaml").write_text((finished / "config.yaml").read_text())
+    cfg = compose_train("data=fixture", f"paths.output_dir={job}", f"sweep.resume={tmp_path}")
+    assert plan_run(cfg).start == Start.restart  # interrupted without a checkpoint: trains again in place
+    (job / CHECKPOINTS_DIR / "checkpoint-8").mkdir(parents=True)
+    (job / CHECKPOINTS_DIR / "checkpoint-8" / STATE_FILE).write_text("{}")
+    assert plan_run(cfg).start == Start.resume
+    fresh = compose_train("data=fixture", f"paths.output_dir={tmp_path / 'new'}", f"sweep.resume={tmp_path}")
+    assert plan_run(fresh).start == Start.new
