@@ -479,7 +479,9 @@ class TransformerModel(StanceModel):
                 )
         work_dir = self._checkpoint_dir or Path(tempfile.mkdtemp(prefix="diplostance-trainer-"))
         try:
-            args = self._training_arguments(work_dir, device, has_dev, checkpoint=self._checkpoint_dir is not None)
+            args = self._training_arguments(
+                work_dir, device, has_dev, checkpoint=self._checkpoint_dir is not None
+            )
             trainer = Trainer(
                 model=module,
                 args=args,
