@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from src.errors import DataError
+from src.reporting.plots import figure_png, pyplot
 
 DIMENSIONS = ("role", "speaker", "source", "month", "role_month")
 # The profile's folder inside an output directory (underscored: not part of the records' dataset).
@@ -254,26 +255,9 @@ def build_profile(
     return profile
 
 
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _png(fig: Any) -> bytes:
-    buffer = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(buffer, format="png", dpi=100)
-    _pyplot().close(fig)
-    return buffer.getvalue()
-
-
 def draw_figures(profile: Profile, top: int, roles_shown: int = 6) -> dict[str, bytes]:
     """Stance share by role over time (one panel per label, a line and band per role), top speakers by stance."""
-    plt = _pyplot()
+    plt = pyplot()
     figures = {}
     by_role_month = profile.tables["role_month"]
     if by_role_month:
@@ -303,7 +287,7 @@ def draw_figures(profile: Profile, top: int, roles_shown: int = 6) -> dict[str, 
             ax.set_ylim(0, 1)
         axes[0][0].set_ylabel("share of the role's sentences")
         axes[0][-1].legend(fontsize=7, loc="upper right")
-        figures["stance_by_role_over_time.png"] = _png(fig)
+        figures["stance_by_role_over_time.png"] = figure_png(fig)
     speakers = profile.tables["speaker"][:top]
     if speakers:
         fig, ax = plt.subplots(figsize=(8, 0.35 * len(speakers) + 1.2))
@@ -315,7 +299,7 @@ def draw_figures(profile: Profile, top: int, roles_shown: int = 6) -> dict[str, 
             left += values
         ax.set_xlabel("share of the speaker's sentences (sentences in brackets)")
         ax.legend(fontsize=7, loc="lower right")
-        figures["top_speakers.png"] = _png(fig)
+        figures["top_speakers.png"] = figure_png(fig)
     return figures
 
 

@@ -14,7 +14,7 @@ from src.reporting.groups import HeadSplit
 RELIABILITY_BINS = 10
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -23,11 +23,11 @@ def _pyplot() -> Any:
     return plt
 
 
-def _png(fig: Any) -> bytes:
+def figure_png(fig: Any) -> bytes:
     buffer = io.BytesIO()
     fig.tight_layout()
     fig.savefig(buffer, format="png", dpi=100)
-    _pyplot().close(fig)
+    pyplot().close(fig)
     return buffer.getvalue()
 
 
@@ -36,7 +36,7 @@ def confusion_matrices(panels: Sequence[tuple[str, HeadSplit]]) -> bytes:
     colour the row share)."""
     from sklearn.metrics import confusion_matrix
 
-    plt = _pyplot()
+    plt = pyplot()
     labels = list(panels[0][1].head.labels)
     fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels) + 0.5, 4.4), squeeze=False)
     for ax, (name, data) in zip(axes[0], panels, strict=True):
@@ -58,14 +58,14 @@ def confusion_matrices(panels: Sequence[tuple[str, HeadSplit]]) -> bytes:
         ax.set_yticks(range(len(labels)), labels, fontsize=8)
         ax.set(xlabel="predicted", ylabel="gold")
         ax.set_title(_wrap(f"{name} ({len(data.preds)} run{'s' * (len(data.preds) > 1)})"), fontsize=9)
-    return _png(fig)
+    return figure_png(fig)
 
 
 def per_class_f1(
     labels: Sequence[str], bars: Sequence[tuple[str, Sequence[tuple[float, Any, Any]]]]
 ) -> bytes:
     """Grouped bars: per label, each configuration's pooled F1 with its interval (``(f1, low, high)`` per label)."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(min(14.0, max(6.0, 0.8 * len(labels) * max(1, len(bars)) + 2)), 4.5))
     width = 0.8 / max(1, len(bars))
     x = np.arange(len(labels))
@@ -85,7 +85,7 @@ def per_class_f1(
     ax.set(ylabel="F1 (pooled over runs, 95% interval)", ylim=(0, 1.05))
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=7)
-    return _png(fig)
+    return figure_png(fig)
 
 
 def reliability(panels: Sequence[tuple[str, HeadSplit]], n_bins: int = RELIABILITY_BINS) -> bytes | None:
@@ -93,7 +93,7 @@ def reliability(panels: Sequence[tuple[str, HeadSplit]], n_bins: int = RELIABILI
     (``sklearn.calibration.calibration_curve``), every run's sentences pooled; ``None`` without probabilities."""
     from sklearn.calibration import calibration_curve
 
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.2, 5))
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfect calibration")
     drawn = False
@@ -115,12 +115,12 @@ def reliability(panels: Sequence[tuple[str, HeadSplit]], n_bins: int = RELIABILI
     ax.set(xlabel="probability of the predicted label", ylabel="accuracy", xlim=(0, 1), ylim=(0, 1))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="upper left")
-    return _png(fig)
+    return figure_png(fig)
 
 
 def learning_curves(series: dict[str, list[tuple[int, float, Any, Any]]], ylabel: str) -> bytes:
     """Score against training documents: per series, ``(documents, score, low, high)`` points."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     for name, points in series.items():
         points = sorted(points)
@@ -132,7 +132,7 @@ def learning_curves(series: dict[str, list[tuple[int, float, Any, Any]]], ylabel
     ax.set(xlabel="training documents", ylabel=ylabel, ylim=(0, 1))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7)
-    return _png(fig)
+    return figure_png(fig)
 
 
 def _wrap(text: str, width: int = 40) -> str:
