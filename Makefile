@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)  ## Create .venv and install diplostance with its dev tools
 
-main: $(STAMP)  ## The main job: TF-IDF vs transformer, 3 seeds each, ending with the report (about 13 min)
+main: $(STAMP)  ## The main job: TF-IDF vs transformer, 3 seeds each, ending with the report (about 15-20 min)
 	$(PY) -m src.train experiment=main_comparison
 
 train: $(STAMP)  ## One run with the default config (TF-IDF, stance); pass ARGS="task=speaker_role ..."
