@@ -151,6 +151,7 @@ def resample(
     confidence: float,
     method: str = "percentile",
     seed: int = 0,
+    batch: int = _BATCH,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``scipy.stats.bootstrap`` over the unit indices ``0 .. n_units - 1`` (vectorized, seeded).
 
@@ -158,6 +159,7 @@ def resample(
         n_units: Units (documents or sentences) to draw from.
         statistic: Unit weights ``(..., n_units)`` (how often each unit was drawn) -> statistics ``(..., s)``.
         resamples, confidence, method, seed: scipy's settings.
+        batch: Resamples evaluated at once (a ``(batch, n_units)`` weight matrix); lower it for many units.
 
     Returns:
         The interval's low and high bounds, each of shape ``(s,)``.
@@ -173,7 +175,7 @@ def resample(
         n_resamples=resamples,
         confidence_level=confidence,
         method=method,
-        batch=_BATCH,
+        batch=batch,
         **{SEED_ARGUMENT: np.random.default_rng(seed)},
     )
     return np.asarray(result.confidence_interval.low), np.asarray(result.confidence_interval.high)

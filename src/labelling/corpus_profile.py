@@ -127,33 +127,27 @@ def share_intervals(
     Returns:
         Low and high bounds per label; NaN for fewer than two articles.
     """
-    from scipy import stats
-
-    from src.bootstrap import SEED_ARGUMENT, unit_weights
+    from src.bootstrap import resample
 
     n_units, n_labels = counts.shape
     if n_units < 2:
         return np.full(n_labels, np.nan), np.full(n_labels, np.nan)
 
-    def statistic(indices: np.ndarray, axis: int = -1) -> np.ndarray:
-        weights = unit_weights(np.moveaxis(indices, axis, -1), n_units)
-        shares = (weights @ counts) / (weights @ sentences)[..., None]
-        return np.moveaxis(shares, -1, 0)
+    def shares(weights: np.ndarray) -> np.ndarray:
+        return (weights @ counts) / (weights @ sentences)[..., None]
 
     with warnings.catch_warnings():
         # A label with the same share in every resample (always 0, say) is a degenerate but correct interval.
         warnings.simplefilter("ignore")
-        result = stats.bootstrap(
-            (np.arange(n_units),),
-            statistic,
-            vectorized=True,
-            n_resamples=resamples,
-            confidence_level=confidence,
-            method="percentile",
+        low, high = resample(
+            n_units,
+            shares,
+            resamples=resamples,
+            confidence=confidence,
+            seed=seed,
             batch=max(1, min(resamples, _MAX_WEIGHTS // n_units)),
-            **{SEED_ARGUMENT: np.random.default_rng(seed)},
         )
-    low, high = np.asarray(result.confidence_interval.low), np.asarray(result.confidence_interval.high)
+    low, high = np.asarray(low), np.asarray(high)
     point = counts.sum(axis=0) / sentences.sum()
     # scipy gives NaN where every resample agrees; the interval is then the point itself.
     return np.where(np.isnan(low), point, low), np.where(np.isnan(high), point, high)
