@@ -11,21 +11,26 @@ import pytest
 from src.config import PROJECT_ROOT
 
 
+def _sweep_command(tmp_path, launcher: str, *overrides: str) -> list[str]:
+    """A two-job TF-IDF sweep on the fixture corpus with the basic or joblib launcher."""
+    extra = ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"] if launcher == "joblib" else []
+    return [
+        sys.executable,
+        "-m",
+        "src.train",
+        "-m",
+        "data=fixture",
+        "task=stance,speaker_role",
+        *overrides,
+        f"paths.log_dir={tmp_path}",
+        *extra,
+    ]
+
+
 @pytest.mark.parametrize("launcher", ["basic", "joblib"])
 def test_multirun_writes_one_run_per_job_and_a_comparison(tmp_path, launcher):
-    extra = ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"] if launcher == "joblib" else []
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "src.train",
-            "-m",
-            "data=fixture",
-            "task=stance,speaker_role",
-            f"paths.log_dir={tmp_path}",
-            f"hydra.sweep.dir={tmp_path}/sweep",
-            *extra,
-        ],
+        _sweep_command(tmp_path, launcher, f"hydra.sweep.dir={tmp_path}/sweep"),
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
@@ -61,18 +66,7 @@ def test_run_names_show_nested_model_keys_but_not_paths():
 
 @pytest.mark.parametrize("launcher", ["basic", "joblib"])
 def test_rerun_sweep_skips_finished_jobs_and_completes_interrupted_ones(tmp_path, launcher):
-    extra = ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"] if launcher == "joblib" else []
-    command = [
-        sys.executable,
-        "-m",
-        "src.train",
-        "-m",
-        "data=fixture",
-        "task=stance,speaker_role",
-        "eval.bootstrap.resamples=20",
-        f"paths.log_dir={tmp_path}",
-        *extra,
-    ]
+    command = _sweep_command(tmp_path, launcher, "eval.bootstrap.resamples=20")
     sweep = tmp_path / "sweep"
     first = subprocess.run(
         [*command, f"hydra.sweep.dir={sweep}"], cwd=PROJECT_ROOT, capture_output=True, text=True
