@@ -32,6 +32,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from src.labelling.ingest import IngestedSentence, looks_like_heading
+from src.speakers.affiliation import phrase_role
 from src.speakers.cues import NAME_TOKEN, find_source, official_subject
 from src.speakers.mentions import NARRATOR, OFFICIAL_GENRES, DocumentNames, person_tokens, resolve_mention
 from src.speakers.quotes import QUOTE_OPEN_CHARS, quote_balance
@@ -192,8 +193,6 @@ def _source_in_turn(
     speaker = resolve_mention(mention, doc)
     if not speaker or speaker in (turn_speaker, NARRATOR) or turn_speaker in speaker:
         return None
-    from src.speakers.affiliation import phrase_role
-
     joint = phrase_role(mention) == "joint" or phrase_role(speaker) == "joint"
     named_person = person_tokens(speaker) is not None and speaker.split()[-1] != turn_speaker.split()[-1]
     return Attribution(speaker, mention, found.method) if joint or named_person else None

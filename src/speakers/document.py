@@ -144,30 +144,20 @@ def attribute_document(
 
 
 def _askers(sentences: Sequence[IngestedSentence]) -> set[str]:
-    """Turn labels whose every turn asks a question: questioners, whatever the label calls them ("Thanh Nien:")."""
-    turns: dict[tuple[str, int], bool] = {}
-    paragraphs = sorted({s.paragraph for s in sentences})
+    """Turn labels whose every turn asks a question: questioners, whatever the label calls them ("Thanh Nien:").
+
+    A turn is a run of consecutive sentences under one label; it asks when one of its sentences ends with "?".
+    """
+    asks_by_label: dict[str, list[bool]] = {}
+    previous: str | None = None
     for s in sentences:
         if s.turn is not None:
-            # A turn is the run of paragraphs under one label; a question ends one of its sentences.
-            key = (s.turn, _turn_start(s, sentences, paragraphs))
-            turns[key] = turns.get(key, False) or s.text.rstrip().endswith("?")
-    by_label: dict[str, list[bool]] = {}
-    for (label, _), asks in turns.items():
-        by_label.setdefault(label, []).append(asks)
-    return {label for label, asks in by_label.items() if all(asks)}
-
-
-def _turn_start(
-    sentence: IngestedSentence, sentences: Sequence[IngestedSentence], paragraphs: list[int]
-) -> int:
-    """The first paragraph of the turn a sentence belongs to (turns under one label run until another label)."""
-    start = sentence.paragraph
-    for other in reversed(sentences[: sentence.index]):
-        if other.turn != sentence.turn:
-            break
-        start = other.paragraph
-    return start
+            runs = asks_by_label.setdefault(s.turn, [])
+            if s.turn != previous:
+                runs.append(False)
+            runs[-1] = runs[-1] or s.text.rstrip().endswith("?")
+        previous = s.turn
+    return {label for label, runs in asks_by_label.items() if all(runs)}
 
 
 def _has_answers(sentences: Sequence[IngestedSentence]) -> bool:
