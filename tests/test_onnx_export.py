@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 
 from src.errors import ConfigError, ModelError  # noqa: E402
 from src.labelling import load_labeller  # noqa: E402
-from src.models.onnx_export import INT8_FILE, META_KEY, main  # noqa: E402
+from src.models.onnx_export import INT8_FILE, META_KEY, RECIPE, main  # noqa: E402
 from tests.test_transformer import DEV, TASKS, TRAIN, transformer  # noqa: E402
 from tests.tiny_bert import build_tiny_bert  # noqa: E402
 
@@ -75,6 +75,22 @@ def test_a_changed_onnx_file_is_refused_and_a_stale_one_redone(model_dir):
     (model_dir / "model_meta.json").write_text(json.dumps(meta))
     load_labeller(model_dir, quantize="int8")
     assert _meta(model_dir)[META_KEY]["int8"]["weights_sha256"] != "0" * 64
+    # Export built by another recipe (an older package's graph): redone too.
+    meta = _meta(model_dir)
+    meta[META_KEY]["int8"]["recipe"] = "fused SkipLayerNorm"
+    (model_dir / "model_meta.json").write_text(json.dumps(meta))
+    load_labeller(model_dir, quantize="int8")
+    assert _meta(model_dir)[META_KEY]["int8"]["recipe"] == RECIPE
+
+
+def test_the_int8_graph_keeps_attention_fused_and_layer_norms_plain(model_dir):
+    import onnx
+
+    load_labeller(model_dir, quantize="int8")
+    ops = {node.op_type for node in onnx.load(str(model_dir / INT8_FILE)).graph.node}
+    # ONNX Runtime's fused SkipLayerNormalization kernel is the slow one (see src.models.onnx_export).
+    assert "QAttention" in ops and "LayerNormalization" in ops
+    assert not ops & {"SkipLayerNormalization", "BiasGelu"}
 
 
 def test_an_onnx_file_with_foreign_operators_is_refused(model_dir):
