@@ -195,6 +195,36 @@ def test_subject_forms() -> None:
     ]
 
 
+def test_groups_speaking_publicly_are_described_and_nameless_individuals_anonymous() -> None:
+    # Codebook A10: a government's officials, lawmakers or relatives speaking as a group are a descriptive
+    # source; a counted or withholding source is anonymous.
+    got = speakers(
+        [
+            "Headline",
+            "US officials said the carrier would stay in the area.",
+            "Officials in Tokyo said the guidelines were being drafted.",
+            "Relatives of the detained lawyers said they had not been allowed visits.",
+            "Two officials said the decision had been made.",
+            "Japanese officials, speaking on condition of anonymity, said talks had stalled.",
+        ]
+    )
+    assert [speaker for speaker, _ in got[1:]] == [
+        "US officials",
+        "Japanese officials",
+        "relatives of the detained lawyers",
+        "anonymous officials",
+        "anonymous Japanese officials",
+    ]
+
+
+def test_a_series_of_countries_is_one_subject() -> None:
+    got = speakers(["Headline", "In June, the United States, Japan and the Philippines agreed to hold drills."])
+    assert got[1] == (
+        "United States, Japan and the Philippines",
+        "the United States, Japan and the Philippines",
+    )
+
+
 def test_no_source_is_narrator_or_author() -> None:
     sentences = ["A headline", "The launch was the fifth this month.", "We urge restraint."]
     assert speakers(sentences, genre="news") == [("narrator", None)] * 3

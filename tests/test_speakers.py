@@ -163,3 +163,31 @@ def test_answers_belong_to_the_official_the_opening_names() -> None:
     got = roles(raw)
     assert got[-1] == ("Rina Kaneshiro", "japan_government", "turn")
     assert got[-2] == ("reporter", "other", "turn")
+
+
+READOUT_WITH_POSSESSIVE_TITLE = """Readout of Secretary of Defense Ann Holt's Meeting With Japanese Minister of Defense Rina Kaneshiro
+
+Readout
+March 3, 2023
+
+Secretary of Defense Ann Holt hosted Japanese Minister of Defense Rina Kaneshiro at the Pentagon today.
+The two leaders agreed to deepen cooperation on missile defense.
+"""
+
+
+def test_readout_participants_keep_the_order_the_title_names_them() -> None:
+    # "Ann Holt's Meeting With ... Rina Kaneshiro": the possessive ends the first name; order of mention (§6.2).
+    records = speaker_records(ingest_article(READOUT_WITH_POSSESSIVE_TITLE), officeholders=load_officeholders())
+    assert records[-1]["speaker"] == "Ann Holt and Rina Kaneshiro"
+    assert records[-1]["speaker_role"] == "joint"
+
+
+def test_a_statement_issued_under_a_name_stays_theirs_when_the_publisher_is_given() -> None:
+    # An article table's source column names the department; the header names the official who issued it.
+    records = speaker_records(
+        ingest_article(STATEMENT),
+        officeholders=load_officeholders(),
+        genre="spokesperson",
+        publisher="US Department of State",
+    )
+    assert [r["speaker"] for r in records] == ["Ann Holt"] * len(records)

@@ -144,7 +144,7 @@ def attribute(
                 found = official_subject(text)
             if found is not None:
                 mention = text[found.start : found.end].strip()
-                speaker = resolve_mention(mention, doc)
+                speaker = resolve_mention(mention, doc, text)
                 if speaker and speaker == author and doc.single_author:
                     # "China solemnly declares ..." in China's own statement: the author's voice, no mention.
                     result = Attribution(speaker, None, "author")

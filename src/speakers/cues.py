@@ -65,6 +65,7 @@ _NON_SUBJECT_START = _LEXICON.non_subject_start
 _INDEFINITE_OR_THE = _LEXICON.indefinite | {"the"}
 _TITLE_WORDS = _LEXICON.title_words
 _NOT_NAME_WORDS = _LEXICON.not_name_words
+_THE_PARTIES = _LEXICON.parties_with_the
 # Words that cannot be part of a false title ("rice farmer Jane Smith"): with one, the lower-case words before a
 # name are a clause or a noun phrase of their own.
 _NOT_IN_FALSE_TITLE = (
@@ -216,6 +217,12 @@ def _subject_before(masked: str, end: int) -> tuple[int, int] | None:
     else:
         s, p = segments[-1]
         chosen = (s, s + len(p))
+        if " and " in f" {p}" and parties(p):
+            # "the United States, Japan and the Philippines agreed": a series' earlier items are the subject too.
+            first = len(segments) - 1
+            while first and _is_series_item(segments[first - 1][1]):
+                first -= 1
+            chosen = (segments[first][0], s + len(p))
     s, e = chosen
     phrase = masked[s:e]
     lead = _LEADING_CONNECTIVES.match(phrase)
@@ -284,6 +291,11 @@ def _is_false_title(words: list[str], sentence_start: bool) -> bool:
 def _is_adverb(word: str) -> bool:
     """A lower-case "-ly" adverb between subject and verb ("China solemnly declares")."""
     return word.islower() and word.endswith("ly") and word not in _LY_NOUNS
+
+
+def _is_series_item(segment: str) -> bool:
+    """A country of a series before "X and Y" ("the United States", "Japan"), not an opening phrase."""
+    return COUNTRY_PATTERN.fullmatch(segment.removeprefix("the ")) is not None
 
 
 def _is_intro(segment: str) -> bool:
@@ -435,10 +447,19 @@ def official_subject(text: str) -> Found | None:
 def parties(text: str) -> str | None:
     """ "the United States and Japan" -> "United States and Japan" (countries only)."""
     found = [_COUNTRY_CANONICAL[m.group(1)] for m in COUNTRY_PATTERN.finditer(text)]
-    found = list(dict.fromkeys(found))
-    if len(found) < 2:
+    return join_parties(list(dict.fromkeys(found)))
+
+
+def join_parties(names: list[str]) -> str | None:
+    """Canonical countries as one speaker, in order: "Australia, Japan and the United States" (codebook §6.2).
+
+    A later-listed United States, United Kingdom, European Union or Philippines keeps its "the", as annotators
+    write it (the corpus is split on this; this form is the more frequent); the first party's is dropped.
+    """
+    if len(names) < 2:
         return None
-    return " and ".join(found) if len(found) == 2 else ", ".join(found[:-1]) + " and " + found[-1]
+    shown = [names[0]] + [f"the {n}" if n in _THE_PARTIES else n for n in names[1:]]
+    return " and ".join(shown) if len(shown) == 2 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
 # Two capitalized phrases joined by "and" ("the United States and Japan"). The first phrase is matched without

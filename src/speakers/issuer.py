@@ -32,14 +32,13 @@ from src.speakers.affiliation import (
     strip_titles,
     title_case,
 )
-from src.speakers.cues import COUNTRY_PATTERN
+from src.speakers.cues import COUNTRY_PATTERN, join_parties
 from src.speakers.lexicon import load_lexicon
 from src.speakers.mentions import alias, person_tokens
 
 _LEXICON = load_lexicon()
 _COUNTRY_CANONICAL = _LEXICON.countries
 _COUNTRY_ADJECTIVE = _LEXICON.country_adjectives
-_THE_PARTIES = _LEXICON.parties_with_the
 
 OFFICIAL_KINDS = frozenset({"press_statement", "remarks", "readout", "joint_statement", "press_conference"})
 VOICE_KINDS = frozenset({"news", "opinion"})
@@ -308,12 +307,7 @@ def canonical_publisher(publisher: str) -> str:
 def _joint_parties(text: str) -> str | None:
     names = [_COUNTRY_CANONICAL[m.group(1)] for m in COUNTRY_PATTERN.finditer(text)]
     names = [n for n in dict.fromkeys(names) if n != "ASEAN"] or list(dict.fromkeys(names))
-    if len(names) < 2:
-        return None
-    # Annotators write "Australia, Japan and the United States": "the" before a later-listed United States,
-    # United Kingdom or European Union (the corpus is split on this; this form is the more frequent).
-    shown = [names[0]] + [f"the {n}" if n in _THE_PARTIES else n for n in names[1:]]
-    return " and ".join(shown) if len(shown) == 2 else ", ".join(shown[:-1]) + " and " + shown[-1]
+    return join_parties(names)
 
 
 def document_author(genre: str | None, title: str | None, publisher: str | None) -> str | None:
@@ -383,6 +377,13 @@ def find_issuer(
         roles.remember(official, official_role)
     if genre and publisher:
         # Metadata as an article table gives it (the bundled corpus): the codebook's naming conventions.
+        # A statement or remarks issued under an official's name in the header are the official's, whoever
+        # publishes them (codebook §6.7: the issuing author).
+        issued_under_name = official is not None and (
+            kind in ("remarks", "press_statement") or kind_in_title(title) == "remarks"
+        )
+        if issued_under_name and not author:
+            return Issuer(kind, official, official_role, official, official_role)
         author = author or document_author(genre, title, publisher)
         if kind in VOICE_KINDS:
             return Issuer(kind, NARRATOR, NARRATOR, official, official_role)

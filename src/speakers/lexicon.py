@@ -58,6 +58,7 @@ class Lexicon:
     indefinite: frozenset[str]
     anonymous_heads: frozenset[str]
     anonymous_drop: frozenset[str]
+    public_group_heads: frozenset[str]
     anonymous_bodies: tuple[str, ...]
     anonymous_body_members: tuple[str, ...]
     group_numbers: tuple[str, ...]

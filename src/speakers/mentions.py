@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
-from src.speakers.cues import NAME_TOKEN, NAME_TOKEN_RE, RELATIVE_CUT, last_pair_named, parties
+from src.speakers.cues import NAME_TOKEN, NAME_TOKEN_RE, RELATIVE_CUT, join_parties, last_pair_named, parties
 from src.speakers.lexicon import load_lexicon, word_alternation
 
 __all__ = [
@@ -101,6 +101,12 @@ _LEADING_DETERMINER = re.compile(r"^(?:the|The|an?|An?|[Ss]everal|[Ss]ome|[Mm]an
 _LEADING_THE = re.compile(r"^(?:the|The)\s+")
 _ANONYMOUS_QUALIFIER_CUT = re.compile(r"\s+(?:in|at|from|familiar|with|who|on|close|based)\b.*$")
 _IN_PLACE = re.compile(r"\bin\s+([A-Z]\w+)")
+_PUBLIC_GROUP_HEADS = _LEXICON.public_group_heads
+_FROM_QUALIFIER = re.compile(r"\s+from\s+(?:both|all|across|several|many)\b.*$")
+# What makes a group's members anonymous after all: they withheld their names or spoke privately (A10).
+_WITHHELD = re.compile(
+    r"familiar with|not to be named|anonymity|not authori[sz]ed|privately|on background|declined to be"
+)
 _UNQUALIFIED_STATE_DEPARTMENT = re.compile(r"(?<!US )(?<!U\.S\. )\bState Department\b")
 _ANONYMOUS_BODY_MEMBER = re.compile(
     "anonymous ("
@@ -111,6 +117,7 @@ _ANONYMOUS_BODY_MEMBER = re.compile(
 )
 _DEMONYM_PAIR = re.compile(r"([\w.]+(?: Korean)?) and ([\w.]+(?: Korean)?) (\w+)")
 _AND_SEPARATOR = re.compile(r"\s+and\s+")
+_SERIES_SEPARATOR = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
 _OF_PARTIES = re.compile(r"\bof\s+(?:the\s+)?(.+\s+and\s+.+)$")
 _GROUP_OF_DELEGATES = re.compile(
     r"(?:the\s+)?(?:\w+\s+)*(?:" + word_alternation(_LEXICON.delegate_nouns) + r")\b"
@@ -212,34 +219,47 @@ class DocumentNames:
         for run in _CAPITALIZED_RUN.finditer(text):
             if run.lastindex is None:
                 continue  # most runs are one word ("The", "Japan"), and a name has two or three
-            tokens = run.group(0).split()
-            if any(t.isupper() and len(t) > 1 for t in tokens) and not all(t.isupper() for t in tokens):
+            words = run.group(0).split()
+            if any(t.isupper() and len(t) > 1 for t in words) and not all(t.isupper() for t in words):
                 # "Mr. HOLT Ann": a family name in capitals before the given name is written as a name.
-                tokens = [t.title() if t.isupper() and len(t) > 1 else t for t in tokens]
-            if tokens[-1].endswith(("'s", "’s")):
-                # "Secretary of Defense Lloyd Austin's Meeting": the name is the part before "'s".
-                tokens[-1] = tokens[-1][:-2]
-            # The name is the longest tail of the run without a title, place or institution word; it needs two
-            # words, so most runs ("The United States", "Foreign Minister") are rejected on their last two.
-            if tokens[-1].endswith(".") or _stops_name(tokens[-1]) or _stops_name(tokens[-2]):
-                continue
-            cut = len(tokens) - 2
-            while cut and not _stops_name(tokens[cut - 1]):
-                cut -= 1
-            name, tokens = tokens[cut:], tokens[:cut]
-            if len(name) > 3 or name[0].endswith("."):
-                continue
-            full = " ".join(name)
-            context = text[max(0, run.start() - 40) : run.start()].split()[-4:] + tokens
-            if full not in self.titles:
-                self.titles[full] = set()
-                self.order.append(full)
-            if context and context[-1].lower().rstrip(".,") in _TITLE_OR_HONORIFIC:
-                self.titled.add(full)
-            self.titles[full].update(w.lower().rstrip(".,") for w in context)
-            for token in name:
-                if len(token) > 1 and len(self.names.get(token, "")) < len(full):
-                    self.names[token] = full
+                words = [t.title() if t.isupper() and len(t) > 1 else t for t in words]
+            # A possessive ends a name and starts a new run: "Secretary of Defense Lloyd Austin's Meeting With
+            # Japanese Minister of Defense ..." names Lloyd Austin first.
+            start = 0
+            for end, word in enumerate(words, 1):
+                if word.endswith(("'s", "’s")) or end == len(words):
+                    before = words[:start] if start else text[max(0, run.start() - 40) : run.start()].split()
+                    self._register_run(before, words[start:end])
+                    start = end
+
+    def _register_run(self, before: list[str], tokens: list[str]) -> None:
+        """Record the person name that ends one run of capitalized ``tokens`` (``before``: the words before it)."""
+        if len(tokens) < 2:
+            return
+        if tokens[-1].endswith(("'s", "’s")):
+            # "Lloyd Austin's": the name is the part before "'s".
+            tokens = [*tokens[:-1], tokens[-1][:-2]]
+        # The name is the longest tail of the run without a title, place or institution word; it needs two
+        # words, so most runs ("The United States", "Foreign Minister") are rejected on their last two.
+        if tokens[-1].endswith(".") or _stops_name(tokens[-1]) or _stops_name(tokens[-2]):
+            return
+        cut = len(tokens) - 2
+        while cut and not _stops_name(tokens[cut - 1]):
+            cut -= 1
+        name, tokens = tokens[cut:], tokens[:cut]
+        if len(name) > 3 or name[0].endswith("."):
+            return
+        full = " ".join(name)
+        context = before[-4:] + tokens
+        if full not in self.titles:
+            self.titles[full] = set()
+            self.order.append(full)
+        if context and context[-1].lower().rstrip(".,") in _TITLE_OR_HONORIFIC:
+            self.titled.add(full)
+        self.titles[full].update(w.lower().rstrip(".,") for w in context)
+        for token in name:
+            if len(token) > 1 and len(self.names.get(token, "")) < len(full):
+                self.names[token] = full
 
     def _names_with(self, token: str) -> tuple[str | None, dict[str, set[str]]]:
         """The fullest registered name containing ``token`` (``names.get(token)``), and the registered full names
@@ -377,8 +397,11 @@ def institution(phrase: str) -> str:
     return alias(phrase)
 
 
-def anonymous_source(phrase: str) -> str | None:
-    """ "anonymous ..." for a nameless source ("Two diplomats familiar with ..." -> "anonymous diplomats")."""
+def anonymous_source(phrase: str, sentence: str = "") -> str | None:
+    """ "anonymous ..." for a nameless source ("Two diplomats familiar with ..." -> "anonymous diplomats").
+
+    ``sentence``: the rest of the sentence, which may say that a group withheld its names (A10).
+    """
     if _ANONYMOUS_HEADS.isdisjoint(phrase.lower().split()):
         # The cuts below only drop trailing words, so the head checked after them is one of these words.
         return None
@@ -404,6 +427,8 @@ def anonymous_source(phrase: str) -> str | None:
             and not word.isupper()
         ):
             return None
+    if _speaks_publicly(words, f"{phrase} {sentence}"):
+        return None  # see public_group
     kept = [w for w in words if w.lower() not in _INDEFINITE and w.lower() not in _ANONYMOUS_DROP]
     place = _IN_PLACE.search(phrase)
     if place and place.group(1) in _CAPITAL_DEMONYM and len(kept) == 1:  # "Officials in Tokyo"
@@ -417,8 +442,49 @@ def anonymous_source(phrase: str) -> str | None:
     return "anonymous " + text.replace("U.S.", "US")
 
 
-def resolve_mention(mention: str, doc: DocumentNames) -> str | None:
-    """Canonical speaker for a mention, or ``None`` when it cannot name a source."""
+def _speaks_publicly(words: list[str], phrase: str) -> bool:
+    """A group speaking as such (codebook A10): a bare plural of a public group head, names not withheld."""
+    first = words[0].lower()
+    return (
+        words[-1].lower() in _PUBLIC_GROUP_HEADS
+        and first not in _INDEFINITE
+        and first not in _ANONYMOUS_DROP
+        and not _WITHHELD.search(phrase)
+    )
+
+
+def public_group(phrase: str, sentence: str = "") -> str | None:
+    """Descriptive name of a group speaking publicly (A10): "US officials", "Officials in Tokyo" -> "Japanese
+    officials", "Relatives of the detained lawyers" -> "relatives of the detained lawyers"; else ``None``."""
+    core = RELATIVE_CUT.sub("", phrase).split(",")[0].strip()
+    head = _ANONYMOUS_QUALIFIER_CUT.sub("", core).split(" of ")[0].split()
+    if not head or head[-1].lower() not in _PUBLIC_GROUP_HEADS:
+        return None
+    if not _speaks_publicly(head, f"{phrase} {sentence}"):
+        return None
+    core = _LEADING_DETERMINER.sub("", core)
+    if head[0].endswith(("'s", "’s")) and head[0] not in _POSSESSIVE_ADJECTIVE:
+        return None  # "Smith's lawyers": a named person's or body's people
+    for word in head[1:-1]:
+        if (
+            word[0].isupper()
+            and word not in _NOT_NAME_WORDS
+            and word.lower() not in _TITLE_WORDS
+            and word not in _POSSESSIVE_ADJECTIVE
+        ):
+            return None  # "Smith's lawyers", a named body's members: not a described group
+    place = _IN_PLACE.search(core)
+    if place and place.group(1) in _CAPITAL_DEMONYM and len(head) == 1:  # "Officials in Tokyo"
+        return f"{_CAPITAL_DEMONYM[place.group(1)]} {head[0].lower()}"
+    core = _FROM_QUALIFIER.sub("", core)  # "US lawmakers from both parties" -> "US lawmakers"
+    first, *rest = core.split()
+    first = first if first.isupper() or first in _NOT_NAME_WORDS or "." in first else first.lower()
+    return " ".join([_POSSESSIVE_ADJECTIVE.get(first, first), *rest])
+
+
+def resolve_mention(mention: str, doc: DocumentNames, sentence: str = "") -> str | None:
+    """Canonical speaker for a mention (``sentence``: the sentence it is in), or ``None`` when it cannot name a
+    source."""
     phrase = mention.strip()
     lowered = phrase.lower()
     if phrase in _PRONOUNS:
@@ -437,7 +503,11 @@ def resolve_mention(mention: str, doc: DocumentNames) -> str | None:
             return doc.persons_pair() or doc.pair() or doc.previous()
         return doc.pair() or doc.previous()
     if "and" not in phrase:
-        return _resolve_single(phrase, doc)  # none of the conjunction rules below can apply
+        return _resolve_single(phrase, doc, sentence=sentence)  # no conjunction rule below can apply
+    items = [_LEADING_THE.sub("", item) for item in _SERIES_SEPARATOR.split(phrase) if item]
+    if len(items) > 2 and all(item in _COUNTRY_CANONICAL and item not in _CAPITALS for item in items):
+        # "the United States, Japan and the Philippines": countries as a series, in order (§6.2)
+        return join_parties([_COUNTRY_CANONICAL[item] for item in items])
     demonyms = _DEMONYM_PAIR.fullmatch(phrase)
     if demonyms and demonyms.group(1) in _DEMONYM and demonyms.group(2) in _DEMONYM:
         # "US and Japanese officials" -> "United States and Japan"
@@ -459,10 +529,12 @@ def resolve_mention(mention: str, doc: DocumentNames) -> str | None:
         pair = parties(of_parties.group(1))
         if pair:
             return pair
-    return _resolve_single(phrase, doc)
+    return _resolve_single(phrase, doc, sentence=sentence)
 
 
-def _resolve_single(phrase: str, doc: DocumentNames, *, conjunct: bool = False) -> str | None:
+def _resolve_single(
+    phrase: str, doc: DocumentNames, *, conjunct: bool = False, sentence: str = ""
+) -> str | None:
     phrase = phrase.strip()
     lowered = phrase.lower()
     without_the = _LEADING_THE.sub("", phrase) if phrase.startswith(("the", "The")) else phrase
@@ -511,7 +583,10 @@ def _resolve_single(phrase: str, doc: DocumentNames, *, conjunct: bool = False) 
         inner = _resolve_single(spokes.group(1), doc)
         if inner:
             return inner
-    anonymous = anonymous_source(phrase)
+    described = public_group(phrase, sentence)
+    if described:
+        return described
+    anonymous = anonymous_source(phrase, sentence)
     if anonymous:
         generic = _ANONYMOUS_BODY_MEMBER.fullmatch(anonymous)
         previous = doc.previous(generic.group(1)) if generic else None
