@@ -217,6 +217,11 @@ def test_groups_speaking_publicly_are_described_and_nameless_individuals_anonymo
     ]
 
 
+def test_a_country_side_is_the_country() -> None:
+    got = speakers(["Headline", "The Japanese side expressed concern over the launches."], genre="readout")
+    assert got[1] == ("Japan", "The Japanese side")
+
+
 def test_a_series_of_countries_is_one_subject() -> None:
     got = speakers(["Headline", "In June, the United States, Japan and the Philippines agreed to hold drills."])
     assert got[1] == (

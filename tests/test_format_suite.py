@@ -48,3 +48,32 @@ def test_format_suite_scores_with_a_tfidf_role_head(corpus_run: Path) -> None:
     assert sum(
         overall["sources"].get(s, 0) for s in ("turn", "mention", "issuer", "classifier")
     ) == pytest.approx(1.0)
+
+
+def test_the_agreement_study_reads_and_scores_both_golds() -> None:
+    from src.speakers.evaluate import annotator_agreement, read_set
+
+    agreement = annotator_agreement(SUITE)
+    name, lenient, mention, role = agreement["all"]["original"]
+    assert agreement["all"]["n"] == 1035
+    assert name == pytest.approx(0.893, abs=0.001) and role == pytest.approx(0.995, abs=0.001)
+    assert agreement["all"]["adjudicated"][0] > name  # the adjudicator often took the second annotation
+    original, _ = read_set(SUITE)
+    adjudicated, _ = read_set(SUITE, "adjudicated")
+    changed = sum(
+        a != o for doc in original for a, o in zip(adjudicated[doc], original[doc], strict=True)
+    )
+    assert changed == 77  # the decisions that took the second annotation's fields
+
+
+def test_a_bad_adjudication_line_names_file_line_and_field(tmp_path: Path) -> None:
+    from src.errors import DataError
+    from src.speakers.evaluate import read_speaker_labels
+
+    path = tmp_path / "adjudication.jsonl"
+    path.write_text('{"id": "x-s000", "speaker": "A", "speaker_mention": null, "speaker_role": "other"}\n{"id": "x-s001"}\n')
+    with pytest.raises(DataError, match=r"adjudication.jsonl:2.*speaker"):
+        read_speaker_labels(path, {"x-s000", "x-s001"})
+    path.write_text('{"id": "nope", "speaker": "A", "speaker_mention": null, "speaker_role": "other"}\n')
+    with pytest.raises(DataError, match=r"adjudication.jsonl:1.*unknown sentence 'nope'"):
+        read_speaker_labels(path, {"x-s000"})

@@ -68,7 +68,7 @@ def test_transcript_turns_give_speaker_and_role() -> None:
     assert got[5] == ("Ann Holt", "us_government", "turn")  # the turn runs over paragraphs
     assert got[6] == ("Rina Kaneshiro", "japan_government", "turn")  # role from the title's "Japanese"
     assert got[8] == ("Yamamoto", "other", "turn")  # an outlet-named question
-    assert got[10] == ("reporter", "other", "turn")
+    assert got[10] == ("unidentified reporter", "other", "turn")  # A10: a labelled reporter asked too
     assert got[11] == ("Ann Holt", "us_government", "turn")  # "A:" is the official the header names
 
 
@@ -191,3 +191,40 @@ def test_a_statement_issued_under_a_name_stays_theirs_when_the_publisher_is_give
         publisher="US Department of State",
     )
     assert [r["speaker"] for r in records] == ["Ann Holt"] * len(records)
+
+
+BRIEFING_WITH_BARE_QUESTIONS = """Regular Press Conference
+
+Ministry of Foreign Affairs of Japan
+June 1, 2023
+
+PRESS SECRETARY ANN HOLT: Good afternoon.
+
+NHK: Will the minister travel to Manila?
+
+PRESS SECRETARY ANN HOLT: The schedule is not fixed.
+
+Question: Is a summit planned?
+
+PRESS SECRETARY ANN HOLT: Nothing has been decided.
+"""
+
+
+def test_unlabelled_questioners_among_labelled_ones_are_unidentified() -> None:
+    # Codebook A10: labelled and unlabelled reporters both ask, so the unlabelled one is "unidentified reporter".
+    speakers = [r["speaker"] for r in speaker_records(ingest_article(BRIEFING_WITH_BARE_QUESTIONS))]
+    assert "NHK reporter" in speakers and "unidentified reporter" in speakers and "reporter" not in speakers
+
+
+SPEECH_UNDER_A_TOPIC = """Shared waters: Foreign Minister Holt's address to the maritime forum
+
+From: Ministry of Foreign Affairs and The Hon Ann Holt MP
+5 May 2024
+
+Thank you all for coming tonight. Our region faces new pressures.
+"""
+
+
+def test_a_speech_title_after_a_topic_and_a_parliamentary_header_name_the_speaker() -> None:
+    speakers = {r["speaker"] for r in speaker_records(ingest_article(SPEECH_UNDER_A_TOPIC))}
+    assert speakers == {"Ann Holt"}  # "The Hon ... MP" is not part of the name; the body is hers

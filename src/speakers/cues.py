@@ -81,7 +81,10 @@ _LEADING_CONNECTIVES = re.compile(
 )
 
 # One word of a person's name: "Blinken", "O'Neill", "Jae-in", "J.".
-NAME_TOKEN = r"(?:[A-Z][a-zA-Z'’]+(?:-[A-Za-z][a-zA-Z'’]*)*|[A-Z]\.)"
+# Latin letters with accents count ("José", "Đặng"): names of many countries are written with them.
+_UPPER = "A-ZÀ-ÖØ-Þ"
+_LETTER = "a-zA-ZÀ-ÖØ-öø-ÿ"
+NAME_TOKEN = rf"(?:[{_UPPER}][{_LETTER}'’]+(?:-[{_LETTER}][{_LETTER}'’]*)*|[{_UPPER}]\.)"
 NAME_TOKEN_RE = re.compile(NAME_TOKEN)
 # A relative or participle clause that ends a noun phrase ("diplomats who asked not to be named").
 RELATIVE_CUT = re.compile(r"\s+(?:that|which|who|whom|whose|on condition|speaking|because)\b.*$")

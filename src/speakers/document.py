@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from itertools import takewhile
 from typing import Any
@@ -140,7 +140,21 @@ def attribute_document(
         else:
             role_of.setdefault(found.speaker, role)
         out.append(SentenceSpeaker(found.speaker, found.mention, role, source, found.method, cue))
-    return out
+    return _unidentified_reporters(out, [turns[label] for label in askers if label in turns])
+
+
+def _unidentified_reporters(
+    speakers: list[SentenceSpeaker], questioners: Sequence[TurnSpeaker]
+) -> list[SentenceSpeaker]:
+    """Codebook A10: where labelled reporters ("NHK:", "Q (Mainichi, Sekiya):") and unlabelled ones ("Q:") both
+    ask, the unlabelled ones are "unidentified reporter"."""
+    reporters = {t.speaker for t in questioners if t.role == "other"}
+    if "reporter" not in reporters or not reporters - {"reporter", "audience member"}:
+        return speakers
+    return [
+        replace(s, speaker="unidentified reporter") if s.method == "turn" and s.speaker == "reporter" else s
+        for s in speakers
+    ]
 
 
 def _askers(sentences: Sequence[IngestedSentence]) -> set[str]:

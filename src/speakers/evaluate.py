@@ -107,11 +107,103 @@ class Slice:
         }
 
 
-def read_set(directory: Path) -> tuple[dict[str, list[dict[str, Any]]], dict[str, dict[str, Any]]]:
-    """Gold sentences by document (in order) and document metadata of an evaluation set."""
+# The format suite's agreement study (agreement/README.md): a blind second annotation of the speaker fields and an
+# adjudication of every sentence where it differs from the original gold.
+SECOND_ANNOTATION = Path("agreement") / "second_annotation.jsonl"
+ADJUDICATION = Path("agreement") / "adjudication.jsonl"
+SPEAKER_FIELDS = ("speaker", "speaker_mention", "speaker_role")
+GOLDS = ("original", "adjudicated")
+
+
+def read_set(
+    directory: Path, gold: str = "original"
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, dict[str, Any]]]:
+    """Gold sentences by document (in order) and document metadata of an evaluation set.
+
+    ``gold="adjudicated"``: the speaker fields of the sentences in the set's adjudication file replace the
+    original ones (the format suite's agreement study).
+    """
     from src.data.corpus import read_annotated_corpus
 
-    return read_annotated_corpus(directory)
+    by_doc, documents = read_annotated_corpus(directory)
+    if gold == "adjudicated":
+        decided = read_speaker_labels(directory / ADJUDICATION, {s["id"] for d in by_doc.values() for s in d})
+        by_doc = {
+            doc: [{**s, **decided.get(s["id"], {})} for s in sentences] for doc, sentences in by_doc.items()
+        }
+    return by_doc, documents
+
+
+def read_speaker_labels(path: Path, known_ids: set[str]) -> dict[str, dict[str, Any]]:
+    """Speaker fields by sentence id from a JSONL file of ``{"id", "speaker", "speaker_mention", "speaker_role"}``.
+
+    Raises:
+        DataError: A missing file, a line that is not a JSON object, a missing field, or an unknown id (file,
+            line and field named).
+    """
+    import json
+
+    if not path.is_file():
+        raise DataError(path, None, None, "not found (the set has no agreement study)")
+    labels: dict[str, dict[str, Any]] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise DataError(path, number, None, f"not JSON ({exc.msg})") from None
+        if not isinstance(row, dict):
+            raise DataError(path, number, None, "not a JSON object")
+        for name in ("id", *SPEAKER_FIELDS):
+            if name not in row:
+                raise DataError(path, number, name, "missing")
+        if row["id"] not in known_ids:
+            raise DataError(path, number, "id", f"unknown sentence {row['id']!r}")
+        labels[row["id"]] = {name: row[name] for name in SPEAKER_FIELDS}
+    return labels
+
+
+def annotator_agreement(directory: Path) -> dict[str, dict[str, Any]]:
+    """Per format: how often the blind second annotator agrees with the original and the adjudicated gold.
+
+    Speaker names are compared as the system's are (exact after light normalization, and lenient); mentions and
+    roles exactly. The adjudicated gold agrees with the second annotation wherever the adjudicator chose it.
+    """
+    from src.speakers.mentions import lenient_speaker, normalize_speaker
+
+    second = read_speaker_labels(
+        directory / SECOND_ANNOTATION,
+        {s["id"] for d in read_set(directory)[0].values() for s in d},
+    )
+    out: dict[str, dict[str, Any]] = {}
+    for gold in GOLDS:
+        by_doc, documents = read_set(directory, gold)
+        rows: dict[str, list[tuple[bool, ...]]] = defaultdict(list)
+        for doc_id, sentences in by_doc.items():
+            for s in sentences:
+                other = second[s["id"]]
+                row = (
+                    normalize_speaker(s["speaker"]) == normalize_speaker(other["speaker"]),
+                    lenient_speaker(s["speaker"]) == lenient_speaker(other["speaker"]),
+                    s["speaker_mention"] == other["speaker_mention"],
+                    s["speaker_role"] == other["speaker_role"],
+                )
+                rows[str(documents[doc_id].get("format"))].append(row)
+                rows["all"].append(row)
+        for name in sorted(rows, key=lambda k: (k == "all", k)):
+            values = rows[name]
+            out.setdefault(name, {"n": len(values)})[gold] = [sum(v) / len(values) for v in zip(*values)]
+    return out
+
+
+def render_agreement(agreement: Mapping[str, Mapping[str, Any]]) -> str:
+    """The agreement table: per format, name / lenient / mention / role agreement with each gold."""
+    from src.report import format_table
+
+    rows = [
+        [name, str(a["n"]), *(f"{v:.1%}" for gold in GOLDS for v in a[gold])] for name, a in agreement.items()
+    ]
+    fields = ("name", "lenient", "mention", "role")
+    return format_table(rows, ["slice", "n", *(f"{field} ({gold})" for gold in GOLDS for field in fields)])
 
 
 def evaluate_set(
@@ -121,6 +213,7 @@ def evaluate_set(
     metadata: bool,
     slice_by: str,
     documents_matching: str | None = None,
+    gold: str = "original",
 ) -> dict[str, dict[str, Any]]:
     """Label every document of a set from its raw text and score it per ``slice_by`` value and overall.
 
@@ -130,10 +223,11 @@ def evaluate_set(
         metadata: Pass genre and publisher to the labeller (the corpus), or nothing but the text (the suite).
         slice_by: The document field to group by (``format`` or ``genre``).
         documents_matching: A regular expression: score only the documents whose id it finds (all when None).
+        gold: ``original`` or ``adjudicated`` (the format suite's agreement study; see :func:`read_set`).
     """
     from src.labelling.reading import read_article
 
-    by_doc, documents = read_set(directory)
+    by_doc, documents = read_set(directory, gold)
     if documents_matching is not None and not any(re.search(documents_matching, d) for d in by_doc):
         raise DataError(
             directory / "documents.jsonl", None, "doc_id", f"no document matches {documents_matching!r}"
@@ -249,10 +343,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="give the corpus's documents to the labeller as text alone, as a user pastes them (no genre, publisher)",
     )
+    parser.add_argument(
+        "--gold",
+        choices=GOLDS,
+        default="original",
+        help="format suite: score against the original gold or the adjudicated one (agreement/README.md)",
+    )
+    parser.add_argument(
+        "--agreement",
+        action="store_true",
+        help="print how often the suite's blind second annotator agrees with each gold, and stop",
+    )
     args = parser.parse_args(argv)
     chosen = list(SETS) if args.set == "both" else [args.set]
     tables = []
     try:
+        if args.agreement:
+            table = render_agreement(annotator_agreement(SETS["format_suite"]))
+            print("format_suite: second annotator (blind) vs each gold\n" + table)
+            return 0
         for name in chosen:
             directory = SETS[name]
             extra = sorted(str(p) for p in directory.glob("*officeholders.csv"))
@@ -264,6 +373,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     metadata=in_sample and not args.text_only,
                     slice_by="format",
                     documents_matching=args.docs,
+                    gold="original" if in_sample else args.gold,
                 )
             kind = (
                 "IN-SAMPLE: rules developed on it" if in_sample else "OUT-OF-SAMPLE: frozen before the rules"
@@ -273,6 +383,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 kind += f"; only documents matching {args.docs!r}: in-sample unless they were held out"
             if args.text_only:
                 kind += "; text only"
+            if not in_sample:
+                kind += f"; {args.gold} gold"
             fallback = (
                 f"role head of {args.run}" if args.run else "no role head: unresolved roles count as wrong"
             )

@@ -88,6 +88,8 @@ _APPOSITIVE = re.compile(
 )
 # A country after "of" at the end of a name phrase says whose official it is ("Ann Holt of Malaysia").
 _OF_COUNTRY_TAIL = re.compile(r"\s+of\s+(?:the\s+)?[A-Z][\w.'’\- ]*$")
+_STYLE_OF_ADDRESS = re.compile(r"^(?:The\s+)?(?:Rt\.?\s+)?(?:Hon(?:ourable|orable)?\.?|Right Honourable)\s+")
+_POST_NOMINAL = re.compile(r"(?:,?\s+(?:MP|MLA|MEP|MHA|QC|KC|AO|AC|OBE|CBE))+$")
 # Words that make a header field an office, not a person ("Department Spokesperson", "Press Office").
 _OFFICE_WORDS = re.compile(
     r"\b(?:Spokesperson|Spokesman|Spokeswoman|Office|Ministry|Department|Embassy|Secretary|Minister|Ambassador)\b",
@@ -109,6 +111,8 @@ def person_in(phrase: str) -> str | None:
     Malaysia"`` -> ``"Ann Holt"``; ``"MOFCOM Spokesperson"`` and ``"ASEAN Chair"`` -> ``None`` (an office).
     """
     phrase = title_case(_OF_COUNTRY_TAIL.sub("", phrase.strip()))
+    # Parliamentary styles around a name ("The Hon Ann Holt MP") are not part of it.
+    phrase = _POST_NOMINAL.sub("", _STYLE_OF_ADDRESS.sub("", phrase))
     tokens = person_tokens(phrase)
     if not tokens:
         return None
@@ -164,6 +168,16 @@ def kind_in_title(title: str) -> str | None:
     return phrases[found[0]] if found else None
 
 
+def _fuller_name(surname: str, lines: Sequence[str]) -> str | None:
+    """The full name a header gives a person the title names by surname ("From: ... and The Hon Ann Holt MP")."""
+    for field in _fields(lines):
+        for piece in re.split(r"\s+and\s+|,\s*|:\s*", field):
+            name = person_in(piece) if surname in piece else None
+            if name and name.split()[-1] == surname and " " in name:
+                return name
+    return None
+
+
 def _fields(lines: Sequence[str]) -> list[str]:
     """The fields of header lines ("Press Statement | Ann Holt, Secretary of State" has two)."""
     return [f.strip() for line in lines for f in _HEADER_FIELDS.split(line) if f.strip()]
@@ -172,7 +186,14 @@ def _fields(lines: Sequence[str]) -> list[str]:
 def _named_official(text: str, roles: DocumentRoles) -> tuple[str | None, str | None]:
     """An official a title or header field names as its speaker ("Remarks by ...", "X Answers Questions")."""
     lexicon = load_affiliation_lexicon()
-    for pattern in (_NAMED_BY, _NAMED_BY_LONG, _POSSESSIVE_OWNER, _TITLED_POSSESSIVE, _SUBJECT_ANSWERS):
+    # "Shared waters: Minister Holt's speech to ...": a topic before a colon, then the title proper.
+    parts = [text, text.split(": ", 1)[1]] if ": " in text else [text]
+    for pattern, part in (
+        (pattern, part)
+        for part in parts
+        for pattern in (_NAMED_BY, _NAMED_BY_LONG, _POSSESSIVE_OWNER, _TITLED_POSSESSIVE, _SUBJECT_ANSWERS)
+    ):
+        text = part
         for match in pattern.finditer(text):
             who = _TRAILING_BY.sub("", match.group("who").strip())
             appositive = _APPOSITIVE.match(text[match.end() :])
@@ -359,6 +380,8 @@ def find_issuer(
     kind = kind or kind_in_title(title) or ("news" if bylined else None)
     header = [*header, publisher] if publisher else list(header)
     official, official_role = _official_in(header, title, roles)
+    if official and " " not in official:
+        official = _fuller_name(official, header) or official
     if kind in ("remarks", "press_statement") and bylined:
         # "By Ann Holt, Minister for Foreign Affairs" above a speech: the byline names who speaks, fully.
         byline = next(line for line in header if _BYLINE.match(line))

@@ -67,7 +67,7 @@ _ALIASES = _LEXICON.aliases
 # pattern that starts with a character class lets `re` skip straight to capitals, twice as fast as starting
 # with the look-behind. Group 1, the tokens after the first, is None for a one-word run.
 _CAPITALIZED_RUN = re.compile(
-    rf"[A-Z](?<![\w.][A-Z])(?:[a-zA-Z'’]+(?:-[A-Za-z][a-zA-Z'’]*)*|\.)((?:\s+{NAME_TOKEN})+)?"
+    rf"[A-ZÀ-ÖØ-Þ](?<![\w.][A-ZÀ-ÖØ-Þ])(?:[a-zA-ZÀ-ÖØ-öø-ÿ'’]+(?:-[A-Za-z][a-zA-ZÀ-ÖØ-öø-ÿ'’]*)*|\.)((?:\s+{NAME_TOKEN})+)?"
 )
 _POSSESSIVE_PATTERN = re.compile(
     r"^(" + "|".join(re.escape(k) for k in sorted(_POSSESSIVE_ADJECTIVE, key=len, reverse=True)) + r")\s+"
@@ -117,6 +117,7 @@ _ANONYMOUS_BODY_MEMBER = re.compile(
 )
 _DEMONYM_PAIR = re.compile(r"([\w.]+(?: Korean)?) and ([\w.]+(?: Korean)?) (\w+)")
 _AND_SEPARATOR = re.compile(r"\s+and\s+")
+_COUNTRY_SIDE = re.compile(r"(?:[Tt]he\s+)?(\S+)\s+side")
 _SERIES_SEPARATOR = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
 _OF_PARTIES = re.compile(r"\bof\s+(?:the\s+)?(.+\s+and\s+.+)$")
 _GROUP_OF_DELEGATES = re.compile(
@@ -254,7 +255,9 @@ class DocumentNames:
         if full not in self.titles:
             self.titles[full] = set()
             self.order.append(full)
-        if context and context[-1].lower().rstrip(".,") in _TITLE_OR_HONORIFIC:
+        # "Minister Hayashi", and "Foreign Minister of the Philippines Ana Cruz": a title among the words just
+        # before the name (place words may stand between them).
+        if any(w.lower().rstrip(".,") in _TITLE_OR_HONORIFIC for w in context[-4:]):
             self.titled.add(full)
         self.titles[full].update(w.lower().rstrip(".,") for w in context)
         for token in name:
@@ -545,6 +548,11 @@ def _resolve_single(
         if conjunct:
             return country
         return alias(without_the)
+    side = _COUNTRY_SIDE.fullmatch(phrase)
+    if side and side.group(1) in _DEMONYM:  # "The Japanese side": Japan's delegation speaking as Japan
+        country = _DEMONYM[side.group(1)]
+        own = doc.single_author and country in doc.own_countries and not conjunct
+        return str(doc.author) if own else country
     # A title alone: "the Secretary", "The prime minister", "The Foreign Minister".
     words = [w for w in phrase.split() if w.lower() not in ("the", "a", "an")]
     if (
