@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from src.labelling.ingest import IngestedSentence, looks_like_heading
 from src.speakers.affiliation import phrase_role
 from src.speakers.cues import NAME_TOKEN, find_source, official_subject
+from src.speakers.lexicon import load_lexicon
 from src.speakers.mentions import NARRATOR, OFFICIAL_GENRES, DocumentNames, person_tokens, resolve_mention
 from src.speakers.quotes import QUOTE_OPEN_CHARS, quote_balance
 
@@ -145,6 +146,8 @@ def attribute(
             if found is not None:
                 mention = text[found.start : found.end].strip()
                 speaker = resolve_mention(mention, doc, text)
+                if doc.single_author and _names_own_government(mention, doc):
+                    speaker = author  # A8: "The Government ..." in its own ministry's statement
                 if speaker and speaker == author and doc.single_author:
                     # "China solemnly declares ..." in China's own statement: the author's voice, no mention.
                     result = Attribution(speaker, None, "author")
@@ -165,6 +168,28 @@ def attribute(
         quote_open = (quote_open and not closes) or opens
     _forward_quotes(balances, out)
     return out
+
+
+COUNTRY_CANONICAL = load_lexicon().countries
+DEMONYMS = load_lexicon().demonyms
+# The issuing government or body named generically, or with a country, as the subject of its own statement.
+_OWN_BODY = re.compile(
+    r"(?:[Tt]he\s+)?(?:(?P<adjective>[A-Z][\w.]*)\s+)?(?:Government|government|Ministry|ministry|Department|"
+    r"department|Embassy|embassy)(?:\s+of\s+(?:the\s+)?(?P<country>[A-Z][\w.' ]+))?"
+)
+
+
+def _names_own_government(mention: str, doc: DocumentNames) -> bool:
+    """Whether ``mention`` is the issuing government itself ("The Government", "the Government of the Republic
+    of Korea" in Seoul's statement, "The Department" in the State Department's), not another body."""
+    match = _OWN_BODY.fullmatch(mention.strip())
+    if match is None:
+        return False
+    named = match.group("country") or match.group("adjective")
+    if named is None:
+        return True
+    country = COUNTRY_CANONICAL.get(named) or DEMONYMS.get(named)
+    return country is not None and country in doc.own_countries
 
 
 _QUESTIONER = re.compile(

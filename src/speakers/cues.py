@@ -57,7 +57,10 @@ _BETWEEN_SUBJECT_AND_VERB = _LEXICON.between_subject_and_verb
 _PASSIVE = _LEXICON.passive_before_verb
 _AMBIGUOUS_VERBS = _LEXICON.ambiguous_verbs
 # A verb right after one of these (lower-cased) is a noun, an adjective or an infinitive, not a report.
-_NOT_BEFORE_REPORT = _LEXICON.determiners | {"to", "be", "been"}
+# Words before a speech verb that make it no report: a determiner ("the estimated"), an infinitive or passive
+# ("to describe", "been described"), a negation ("did not say", "never said": codebook §6.1) or a future ("will
+# say more tomorrow": a statement not yet made).
+_NOT_BEFORE_REPORT = _LEXICON.determiners | {"to", "be", "been", "not", "never", "will", "shall"}
 _CLAUSE_WORDS_OR_RELATIVES = _LEXICON.clause_words | {"that", "which", "whose"}
 _FUNCTION_END = _LEXICON.function_end
 _PRONOUNS = _LEXICON.pronouns
@@ -138,6 +141,10 @@ _COUNTRY_CANONICAL = _LEXICON.countries
 # words first, as a longest-first list would).
 COUNTRY_PATTERN = re.compile(r"(?<![\w.])(" + word_alternation(_COUNTRY_CANONICAL) + r")(?![\w])")
 _UP_TO_PUNCTUATION = re.compile(r"[^,.;:\x00]+")
+# What may follow a closing ", X said": a time or place, then the end of the sentence.
+_SENTENCE_END_AFTER_VERB = re.compile(
+    r"(?:\s+(?:on|in|at|late|early|last|this|earlier|later)\b[^,;:\x00]{0,40})?\s*[.!?]?[\s\x00]*"
+)
 # The end of an inverted mention ('"...," said X in a statement on Monday' -> X).
 _AFTER_INVERTED_MENTION = re.compile(
     r"\s+(?:in a statement|in an interview|at a|on (?:"
@@ -392,12 +399,16 @@ def find_source(text: str, *, heading: bool, closes_unopened: bool) -> Found | N
         s = start + len(head[start:]) - len(head[start:].lstrip()) + (lead.end() if lead else 0)
         if s < len(head):
             return Found(s, len(head), "cited_as_saying")
-    for verb_start, verb_end in speech_verb_spans(masked, heading):
+    spans = speech_verb_spans(masked, heading)
+    trailing = _trailing_attribution(masked, spans) if len(spans) > 1 else None
+    if trailing is not None:
+        return trailing
+    for verb_start, verb_end in spans:
         # The words in the 40 characters before the verb.
         before = _WORD.findall(masked, max(0, verb_start - 40), verb_start)
         previous_word = before[-1] if before else ""
-        if previous_word.lower() in _NOT_BEFORE_REPORT:
-            continue  # "the estimated 80,000", "to describe", "been described": not a report
+        if previous_word.lower() in _NOT_BEFORE_REPORT or previous_word.endswith(("n't", "n’t")):
+            continue  # "the estimated 80,000", "to describe", "been described", "didn't say": not a report
         verb = masked[verb_start:verb_end]
         if verb in _AMBIGUOUS_VERBS and verb.endswith("s"):
             after_noun = previous_word[:1].islower() and previous_word not in _PRONOUNS
@@ -427,6 +438,20 @@ def find_source(text: str, *, heading: bool, closes_unopened: bool) -> Found | N
         if subject and _valid_subject(subject.group(1)):
             return Found(subject.start(1), subject.end(1), "participle")
     return None
+
+
+def _trailing_attribution(masked: str, spans: list[tuple[int, int]]) -> Found | None:
+    """", the ministry said." closing a sentence whose body has its own reporting verb: the outer source (D6).
+
+    "Japan protested the launch and warned of countermeasures, the ministry said." is the ministry's report.
+    """
+    verb_start, verb_end = spans[-1]
+    if not _SENTENCE_END_AFTER_VERB.fullmatch(masked, verb_end):
+        return None
+    span = _subject_before(masked, verb_start)
+    if span is None or not masked[: span[0]].rstrip().endswith(","):
+        return None
+    return Found(span[0], span[1], "subject_verb")
 
 
 def _valid_subject(phrase: str) -> bool:
