@@ -117,8 +117,16 @@ def attribute_document(
     speaks_as_narrator = issuer.kind in VOICE_KINDS or GENRE_KINDS.get(genre or "") in VOICE_KINDS
     out: list[SentenceSpeaker] = []
     role_of: dict[str, str] = {}
-    for sentence, found in zip(sentences, attributions, strict=True):
+    for index, (sentence, found) in enumerate(zip(sentences, attributions, strict=True)):
         role, source, cue = None, None, found.mention or found.speaker
+        if index == 0 and _title_is_publishers(issuer, genre, found):
+            # Codebook D16: a transcript's title (a press conference, remarks, a speech) is its publisher's.
+            out.append(
+                SentenceSpeaker(
+                    str(issuer.publisher), None, issuer.publisher_role, "issuer", "author", str(issuer.publisher)
+                )
+            )
+            continue
         if found.method == "turn":
             turn = turns.get(sentence.turn or "")
             role = turn.role if turn and found.speaker == turn.speaker else roles.known(found.speaker)
@@ -155,6 +163,17 @@ def _unidentified_reporters(
         replace(s, speaker="unidentified reporter") if s.method == "turn" and s.speaker == "reporter" else s
         for s in speakers
     ]
+
+
+def _title_is_publishers(issuer: Issuer, genre: str | None, found: Any) -> bool:
+    """Whether the title of this document belongs to its publisher rather than the person who speaks in it."""
+    transcript = (GENRE_KINDS.get(genre) if genre else issuer.kind) in ("press_conference", "remarks")
+    return (
+        transcript
+        and issuer.publisher is not None
+        and issuer.publisher != issuer.name
+        and found.method in ("author", "narrator")
+    )
 
 
 def _askers(sentences: Sequence[IngestedSentence]) -> set[str]:

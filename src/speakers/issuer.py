@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from src.labelling.furniture import HEADER_FIELDS as _HEADER_FIELDS
@@ -138,6 +138,9 @@ class Issuer:
         role: That speaker's role, or ``None`` when the words do not tell.
         official: An official named in the header or title (answers a transcript's ``A:`` turns), or ``None``.
         official_role: The official's role, or ``None``.
+        publisher: The publishing body the header or title names (canonical form), or ``None``: a transcript's
+            title is the publisher's (codebook D16), whoever speaks in its turns.
+        publisher_role: The publisher's role, or ``None``.
     """
 
     kind: str | None = None
@@ -145,6 +148,8 @@ class Issuer:
     role: str | None = None
     official: str | None = None
     official_role: str | None = None
+    publisher: str | None = None
+    publisher_role: str | None = None
 
     @property
     def is_official(self) -> bool:
@@ -356,6 +361,15 @@ def document_author(genre: str | None, title: str | None, publisher: str | None)
     return None
 
 
+def _publisher_of(title: str, lines: Sequence[str]) -> tuple[str | None, str | None]:
+    """The publishing body, from the header lines, else from the title ("MOFCOM Spokesperson's Statement")."""
+    found, role = _publisher_in(lines)
+    if found is None:
+        found = _office_in_title(title)
+        role = phrase_role(found) if found else None
+    return found, role
+
+
 def find_issuer(
     title: str,
     header: Sequence[str] = (),
@@ -375,6 +389,22 @@ def find_issuer(
         author: The issuing author given by the user, or ``None``.
         publisher: The publisher given by the user (an article table's source column), or ``None``.
     """
+    issuer = _issuer(title, header, roles=roles, genre=genre, author=author, publisher=publisher)
+    lines = [*header, publisher] if publisher else list(header)
+    found, role = _publisher_of(title, lines)
+    return replace(issuer, publisher=canonical_publisher(found) if found else None, publisher_role=role)
+
+
+def _issuer(
+    title: str,
+    header: Sequence[str] = (),
+    *,
+    roles: DocumentRoles,
+    genre: str | None = None,
+    author: str | None = None,
+    publisher: str | None = None,
+) -> Issuer:
+    """The issuer without its publisher fields (see :func:`find_issuer`)."""
     kind = GENRE_KINDS.get(genre or "") or next(filter(None, map(document_kind_of_line, header)), None)
     bylined = any(_BYLINE.match(line) for line in header)
     kind = kind or kind_in_title(title) or ("news" if bylined else None)
@@ -390,10 +420,7 @@ def find_issuer(
             official = named
             office = byline.split(",", 1)[1] if "," in byline else ""
             official_role = phrase_role(office) or roles.known(named) or official_role
-    found_publisher, publisher_role = _publisher_in(header)
-    if found_publisher is None:
-        found_publisher = _office_in_title(title)
-        publisher_role = phrase_role(found_publisher) if found_publisher else None
+    found_publisher, publisher_role = _publisher_of(title, header)
     if official and official_role is None and publisher_role:
         # An official without a country in the header of a ministry's page speaks for that ministry's side.
         official_role = publisher_role
