@@ -228,3 +228,11 @@ Thank you all for coming tonight. Our region faces new pressures.
 def test_a_speech_title_after_a_topic_and_a_parliamentary_header_name_the_speaker() -> None:
     speakers = {r["speaker"] for r in speaker_records(ingest_article(SPEECH_UNDER_A_TOPIC))}
     assert speakers == {"Ann Holt"}  # "The Hon ... MP" is not part of the name; the body is hers
+
+
+def test_a_transcript_title_is_its_publishers() -> None:
+    # Codebook D16: the title of a press conference is the publishing body's, the turns are the speakers'.
+    records = speaker_records(ingest_article(BRIEFING_WITH_BARE_QUESTIONS))
+    assert records[0]["speaker"] != "Ann Holt" and "Ministry of Foreign Affairs" in records[0]["speaker"]
+    assert records[0]["speaker_role"] == "japan_government" and records[0]["role_source"] == "issuer"
+    assert records[1]["speaker"] == "Ann Holt"

@@ -90,6 +90,12 @@ _APPOSITIVE = re.compile(
 _OF_COUNTRY_TAIL = re.compile(r"\s+of\s+(?:the\s+)?[A-Z][\w.'’\- ]*$")
 _STYLE_OF_ADDRESS = re.compile(r"^(?:The\s+)?(?:Rt\.?\s+)?(?:Hon(?:ourable|orable)?\.?|Right Honourable)\s+")
 _POST_NOMINAL = re.compile(r"(?:,?\s+(?:MP|MLA|MEP|MHA|QC|KC|AO|AC|OBE|CBE))+$")
+# Words of a publishing body ("Ministry of Foreign Affairs", "U.S. Embassy", "White House", "Lowy Institute").
+_BODY_WORDS = re.compile(
+    r"\b(?:Ministry|Department|Embassy|Office|Mission|Government|Council|Consulate|House|Cabinet|Secretariat|"
+    r"Commission|Agency|Institute|Cent(?:er|re)|Pentagon|Foundation|Forum|Parliament|Congress|Committee|"
+    r"Kantei|Delegation)\b"
+)
 # Words that make a header field an office, not a person ("Department Spokesperson", "Press Office").
 _OFFICE_WORDS = re.compile(
     r"\b(?:Spokesperson|Spokesman|Spokeswoman|Office|Ministry|Department|Embassy|Secretary|Minister|Ambassador)\b",
@@ -392,7 +398,9 @@ def find_issuer(
     issuer = _issuer(title, header, roles=roles, genre=genre, author=author, publisher=publisher)
     lines = [*header, publisher] if publisher else list(header)
     found, role = _publisher_of(title, lines)
-    return replace(issuer, publisher=canonical_publisher(found) if found else None, publisher_role=role)
+    if found is None or not _BODY_WORDS.search(found):
+        return issuer  # an office alone ("Secretary of State") names a person's post, not a publishing body
+    return replace(issuer, publisher=canonical_publisher(found), publisher_role=role)
 
 
 def _issuer(
