@@ -106,6 +106,9 @@ def read_turn(
         return TurnSpeaker(_full_name(named, doc) if named else words[0].casefold(), role)
     titled = title_case(PARENTHETICAL.sub("", base).strip())
     person = person_tokens(titled)
+    if person and base.isupper() and not all(w.isupper() for w in person):
+        # "PRESS SECRETARY ANN HOLT": title case keeps a short given name in capitals, as if an acronym
+        person = [w.title() if w.isupper() else w for w in person]
     if person and doc is not None and all(w.isupper() for w in person):
         # "AMBASSADOR HOU": a short capitalized surname that title case kept as if it were an acronym
         known = doc.full_name(" ".join(w.title() for w in person))
