@@ -217,6 +217,11 @@ def test_groups_speaking_publicly_are_described_and_nameless_individuals_anonymo
     ]
 
 
+def test_a_capital_speaking_is_its_government() -> None:
+    got = speakers(["Headline", "Beijing denied any link between the inspections and the deployment."])
+    assert got[1] == ("Chinese government", "Beijing")
+
+
 def test_a_country_side_is_the_country() -> None:
     got = speakers(["Headline", "The Japanese side expressed concern over the launches."], genre="readout")
     assert got[1] == ("Japan", "The Japanese side")

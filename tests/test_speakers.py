@@ -236,3 +236,15 @@ def test_a_transcript_title_is_its_publishers() -> None:
     assert records[0]["speaker"] != "Ann Holt" and "Ministry of Foreign Affairs" in records[0]["speaker"]
     assert records[0]["speaker_role"] == "japan_government" and records[0]["role_source"] == "issuer"
     assert records[1]["speaker"] == "Ann Holt"
+
+
+def test_in_an_owners_interview_the_untitled_name_after_with_asks() -> None:
+    from src.speakers.affiliation import DocumentRoles
+    from src.speakers.issuer import find_issuer
+
+    def official(title: str) -> str | None:
+        return find_issuer(title, [], roles=DocumentRoles(None, None, texts=[title])).official
+
+    assert official("Ambassador Ann Holt's Interview with Harbor Daily") == "Ann Holt"  # an outlet no list holds
+    assert official("Interview with Foreign Minister Rina Kaneshiro") == "Rina Kaneshiro"
+    assert official("Interview with Rina Kaneshiro") == "Rina Kaneshiro"  # no owner: the name is interviewed

@@ -65,6 +65,8 @@ _NAMED_BY = re.compile(
     r"\s+(?:by|of|from|with)\s+"
     r"(?:the\s+)?(?P<who>[A-Z][\w.'’\- ]{2,80}?)(?=\s+(?:at|on|to|in|before|after|for|during|following|with)\b|[,:;]|$)"
 )
+_INTERVIEW_WITH = re.compile(r"\b(?:Interview|Conversation|Q&A)\s+with\b", re.I)
+_OWNERS_INTERVIEW = re.compile(r"['’]s\s+(?:\w+\s+)?(?:Interview|Conversation|Q&A)\b", re.I)
 _POSSESSIVE_OWNER = re.compile(
     r"^(?P<who>[A-Z][\w.'’\- ]{2,60}?)(?:'s|’s)\s+(?:\w+\s+){0,2}?"
     r"(?i:Remarks|Statement|Speech|Address|Press Conference|Press Briefing|Briefing|Interview)\b"
@@ -212,6 +214,15 @@ def _named_official(text: str, roles: DocumentRoles) -> tuple[str | None, str | 
                 who = appositive.group("who")
             if lexicon.outlet(strip_titles(who)) or lexicon.outlet(who):
                 continue  # "Interview with Outlet X": the outlet asks, it does not answer
+            if (
+                _INTERVIEW_WITH.search(match.group(0))
+                and _OWNERS_INTERVIEW.search(text)
+                and strip_titles(who) == who
+                and not roles.known(who)
+            ):
+                # "Ambassador Holt's Interview with Harbor Daily": the owner is interviewed; an untitled name
+                # after "with" is the interviewer (often an outlet no list holds).
+                continue
             name = person_in(who)
             if name is None:
                 continue  # an office or a body ("MOFCOM Spokesperson's Statement"): the publisher, if anything

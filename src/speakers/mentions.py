@@ -547,6 +547,9 @@ def _resolve_single(
             return str(doc.author)
         if conjunct:
             return country
+        if without_the in _CAPITALS and without_the in _CAPITAL_DEMONYM:
+            # "Beijing denies ...": a capital speaking stands for its government (the corpus's usual name)
+            return f"{_CAPITAL_DEMONYM[without_the]} government"
         return alias(without_the)
     side = _COUNTRY_SIDE.fullmatch(phrase)
     if side and side.group(1) in _DEMONYM:  # "The Japanese side": Japan's delegation speaking as Japan
