@@ -217,6 +217,35 @@ def test_groups_speaking_publicly_are_described_and_nameless_individuals_anonymo
     ]
 
 
+def test_a_speech_verb_coordinated_with_the_main_verb_takes_the_subject() -> None:
+    got = speakers(
+        [
+            "Headline",
+            "China's envoy, Liu Wen, backed the resolution but warned that sanctions alone could not work.",
+            "Russia's deputy ambassador, Pavel Orlov, went further, saying the deployment was a threat.",
+            "Our three nations met today and reaffirmed our commitment.",
+        ],
+        genre="news",
+    )
+    assert got[1] == ("Liu Wen", "China's envoy, Liu Wen")
+    assert got[2] == ("Pavel Orlov", "Russia's deputy ambassador, Pavel Orlov")
+    assert got[3] == ("narrator", None)  # a first-person subject is the document's own voice
+
+
+def test_unnamed_spokespeople_are_their_bodys_on_the_record() -> None:
+    got = speakers(
+        [
+            "Headline",
+            "A spokesperson for the US State Department said the sanctions would stay.",
+            "China's foreign ministry rejected the report.",
+            "A spokesperson called the law interference.",
+        ],
+        genre="news",
+    )
+    assert got[1][0] == "US State Department spokesperson"  # A10: "<institution> spokesperson"
+    assert got[3][0] == "Chinese foreign ministry spokesperson"
+
+
 def test_a_capital_speaking_is_its_government() -> None:
     got = speakers(["Headline", "Beijing denied any link between the inspections and the deployment."])
     assert got[1] == ("Chinese government", "Beijing")

@@ -108,6 +108,10 @@ _PARTICIPLE = re.compile(r",\s+(?:" + word_alternation(_LEXICON.report_participl
 # The main subject: words up to the first verb-like lower-case word (a past tense or a common irregular verb).
 # The first word may also be "on" or "in".
 _SUBJECT_WORD = r"[A-Z][\w'’.\-]*|the|of|and|for|" + word_alternation(_LEXICON.subject_nouns)
+# The first past-tense verb of a sentence ("backed", "went"): where a main clause's subject ends.
+_FIRST_PAST_VERB = re.compile(
+    rf"(?<=\s)(?:[a-z]+ed|{word_alternation(_LEXICON.irregular_past_verbs)})\b"
+)
 _MAIN_SUBJECT = re.compile(
     rf"((?:{_SUBJECT_WORD}|on|in)(?:\s+(?:{_SUBJECT_WORD})){{0,11}})\s+"
     rf"(?:(?:{word_alternation(_LEXICON.adverbs_before_main_verb)})\s+)?"
@@ -430,6 +434,9 @@ def find_source(text: str, *, heading: bool, closes_unopened: bool) -> Found | N
         if span is not None:
             method = "quote_inversion" if MASK in prefix else "subject_verb"
             return Found(span[0], span[1], method)
+    coordinated = _coordinated_subject(masked, spans)
+    if coordinated is not None:
+        return coordinated
     called = _WHAT_CALLED.search(masked) if "what" in masked else None
     if called:
         return Found(called.start(1), called.end(1), "what_x_called")
@@ -437,6 +444,36 @@ def find_source(text: str, *, heading: bool, closes_unopened: bool) -> Found | N
         subject = _MAIN_SUBJECT.match(masked)
         if subject and _valid_subject(subject.group(1)):
             return Found(subject.start(1), subject.end(1), "participle")
+        span = _main_clause_subject(masked)  # "China's envoy, Liu Jieyu, went further, saying ..."
+        if span is not None:
+            return Found(span[0], span[1], "participle")
+    return None
+
+
+def _main_clause_subject(masked: str) -> tuple[int, int] | None:
+    """The subject of a sentence's first verb when it opens the sentence, appositive included ("China's envoy, Liu
+    Jieyu, backed ..."), or ``None``."""
+    verb = _FIRST_PAST_VERB.search(masked)
+    if verb is None:
+        return None
+    span = _subject_before(masked, verb.start())
+    if span is None or masked[: span[0]].strip(" ,") or not _valid_subject(masked[span[0] : span[1]]):
+        return None  # not at the start: an opening phrase or a clause comes first
+    if masked[span[0] : span[1]].split()[0].lower() in ("our", "my", "we", "i"):
+        return None  # "Our three nations met ... and reaffirmed": the document's own voice
+    return span
+
+
+def _coordinated_subject(masked: str, spans: list[tuple[int, int]]) -> Found | None:
+    """A speech verb coordinated with the main verb ("X backed the resolution but warned that ...",
+    "X met Y and said ..."): the sentence's subject is the source (codebook §6.1: the speaking actor)."""
+    for verb_start, _ in spans:
+        before = _WORD.findall(masked, max(0, verb_start - 20), verb_start)
+        if not before or before[-1] not in ("and", "but"):
+            continue
+        span = _main_clause_subject(masked)
+        if span is not None and span[1] < verb_start:
+            return Found(span[0], span[1], "subject_verb")
     return None
 
 

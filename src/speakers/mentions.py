@@ -93,7 +93,13 @@ _BACK_REFERENCE = re.compile(
 # A parenthesized note and the space before it ("Question (NHK)", "Rep. Jane Doe (D-CA)").
 PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
 _TRAILING_OF_THE = re.compile(r"\s+of\s+the\s+[a-z].*$")
-_SPOKESPERSON_FOR = re.compile(r"(?:an?|the)\s+spokes(?:person|man|woman)\s+for\s+(.+)$", re.I)
+_SPOKESPERSON_FOR = re.compile(r"(?:an?|the)\s+(spokes(?:person|man|woman))\s+for\s+(.+)$", re.I)
+# "a State Department spokesperson", "a ministry spokesman": a body, then the spokesperson.
+_BODY_SPOKESPERSON = re.compile(
+    r"(?:[Aa]n?|[Tt]he|[Oo]ne)\s+((?:[A-Z][\w.'’&-]*|of|the|and|foreign|defense|defence|trade|ministry|"
+    r"department|embassy|mission|government|office)(?:\s+(?:[A-Z][\w.'’&-]*|of|the|and|foreign|defense|defence|"
+    r"trade|ministry|department|embassy|mission|government|office))*)\s+(spokes(?:person|man|woman))"
+)
 _SPOKESPERSON_OR_REPRESENTATIVE_FOR = re.compile(
     r"(?:an?|the)\s+(?:spokes(?:person|man|woman)|representative)\s+for\s+(.+)$", re.I
 )
@@ -445,6 +451,27 @@ def anonymous_source(phrase: str, sentence: str = "") -> str | None:
     return "anonymous " + text.replace("U.S.", "US")
 
 
+def _unnamed_spokesperson(phrase: str, doc: DocumentNames) -> str | None:
+    """An on-record spokesperson without a name is "<institution> spokesperson" (codebook A10): "A spokesperson for
+    the U.S. mission" -> "U.S. mission spokesperson", "a State Department spokesman" -> "US State Department
+    spokesman", "a ministry spokesman" after the Chinese foreign ministry spoke -> "Chinese foreign ministry
+    spokesman"."""
+    spokes = _SPOKESPERSON_FOR.match(phrase)
+    if spokes:
+        body = _resolve_single(spokes.group(2), doc)
+        return f"{body} {spokes.group(1).lower()}" if body else None
+    before = _BODY_SPOKESPERSON.fullmatch(phrase)
+    if before is None:
+        return None
+    body, head = before.group(1), before.group(2).lower()
+    if body.islower():  # "a ministry spokesman": the body last heard from, if it is one
+        previous = doc.previous(body.split()[-1])
+        return f"{previous} {head}" if previous else None
+    if person_tokens(body) is not None:
+        return None  # "a Holt spokesman" is a person's, not a body's
+    return f"{institution(body)} {head}"
+
+
 def _speaks_publicly(words: list[str], phrase: str) -> bool:
     """A group speaking as such (codebook A10): a bare plural of a public group head, names not withheld."""
     first = words[0].lower()
@@ -589,11 +616,9 @@ def _resolve_single(
             previous = doc.previous()  # "the official" without an earlier official: the last person quoted
         if previous:
             return previous
-    spokes = _SPOKESPERSON_FOR.match(phrase)
-    if spokes:
-        inner = _resolve_single(spokes.group(1), doc)
-        if inner:
-            return inner
+    spokesperson = _unnamed_spokesperson(phrase, doc)
+    if spokesperson:
+        return spokesperson
     described = public_group(phrase, sentence)
     if described:
         return described
@@ -614,7 +639,10 @@ def _resolve_single(
     if person and (len(person) > 1 or doc.knows_name(person[0])):
         return doc.full_name(" ".join(person))
     if lowered in ("a spokesperson", "a spokesman", "a spokeswoman", "the spokesperson"):
-        return doc.previous()
+        previous = doc.previous()
+        if previous and person_tokens(previous) is None and not previous.startswith("anonymous"):
+            return f"{previous} {lowered.split()[-1]}"  # A10: the last body heard from, on the record
+        return previous
     return institution(phrase)
 
 
