@@ -246,6 +246,15 @@ def test_unnamed_spokespeople_are_their_bodys_on_the_record() -> None:
     assert got[3][0] == "Chinese foreign ministry spokesperson"
 
 
+def test_as_x_said_relays_x() -> None:
+    # §6.6/A8: "As the minister said yesterday, ..." names its source; "As I said" is the speaker's own frame.
+    got = speakers(
+        ["Headline", "As Secretary Ann Holt has said, the door is open.", "As I said yesterday, we will act."],
+        genre="news",
+    )
+    assert got[1] == ("Ann Holt", "Secretary Ann Holt") and got[2] == ("narrator", None)
+
+
 def test_a_capital_speaking_is_its_government() -> None:
     got = speakers(["Headline", "Beijing denied any link between the inspections and the deployment."])
     assert got[1] == ("Chinese government", "Beijing")

@@ -108,6 +108,11 @@ _PARTICIPLE = re.compile(r",\s+(?:" + word_alternation(_LEXICON.report_participl
 # The main subject: words up to the first verb-like lower-case word (a past tense or a common irregular verb).
 # The first word may also be "on" or "in".
 _SUBJECT_WORD = r"[A-Z][\w'’.\-]*|the|of|and|for|" + word_alternation(_LEXICON.subject_nouns)
+# "As the minister said yesterday, ...", "As Ann Holt told me, ...": the relayed source opens the sentence.
+_AS_SOURCE_SAID = re.compile(
+    r"\s*As\s+(?P<source>[^,\x00]{2,80}?)\s+(?:has\s+|have\s+|had\s+|just\s+|rightly\s+)?"
+    r"(?:said|says|told|noted|stressed|pointed out|made clear|reminded|put it|wrote|warned|argued)\b[^,\x00]*,"
+)
 # The first past-tense verb of a sentence ("backed", "went"): where a main clause's subject ends.
 _FIRST_PAST_VERB = re.compile(
     rf"(?<=\s)(?:[a-z]+ed|{word_alternation(_LEXICON.irregular_past_verbs)})\b"
@@ -395,6 +400,9 @@ def find_source(text: str, *, heading: bool, closes_unopened: bool) -> Found | N
         if cut:
             e = s + cut.start()
         return Found(s, e, "according_to")
+    relayed = _AS_SOURCE_SAID.match(masked) if masked.lstrip().startswith("As ") else None
+    if relayed and relayed.group("source").split()[0].lower() not in ("i", "we", "you"):
+        return Found(relayed.start("source"), relayed.end("source"), "subject_verb")  # §6.6: "As X said, ..."
     cited = _CITED.search(masked) if "cited" in masked or "quoted" in masked else None
     if cited:  # "Blinken was cited by Kyodo as saying": the subject before "was"
         head = masked[: cited.start()].rstrip()
