@@ -248,3 +248,22 @@ def test_in_an_owners_interview_the_untitled_name_after_with_asks() -> None:
     assert official("Ambassador Ann Holt's Interview with Harbor Daily") == "Ann Holt"  # an outlet no list holds
     assert official("Interview with Foreign Minister Rina Kaneshiro") == "Rina Kaneshiro"
     assert official("Interview with Rina Kaneshiro") == "Rina Kaneshiro"  # no owner: the name is interviewed
+
+
+READOUT_SURNAME_FIRST = """Japan-Philippines Foreign Ministers' Meeting
+
+Readout
+Ministry of Foreign Affairs of Japan
+May 3, 2024
+
+On May 3, Mr. KANESHIRO Rina, Minister for Foreign Affairs of Japan, held a meeting with Ms. Ana Reyes, \
+Secretary of Foreign Affairs of the Philippines. Minister Kaneshiro said Japan would support the Philippines. \
+Secretary Reyes said she was glad.
+"""
+
+
+def test_a_surname_first_name_in_capitals_links_later_mentions_and_gives_their_role() -> None:
+    records = speaker_records(ingest_article(READOUT_SURNAME_FIRST))
+    assert (records[-2]["speaker"], records[-2]["speaker_role"]) == ("Kaneshiro Rina", "japan_government")
+    # An appositive office that ends the sentence places the person too.
+    assert (records[-1]["speaker"], records[-1]["speaker_role"]) == ("Ana Reyes", "other_government")

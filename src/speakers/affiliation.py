@@ -148,7 +148,7 @@ def load_affiliation_lexicon(path: str | Path = AFFILIATION_FILE) -> Affiliation
         ),
         # "Rina Kaneshiro, Japan's foreign minister," / "Holt, the U.S. secretary of state, said"
         appositive_pattern=re.compile(
-            rf"(?P<name>{name}),\s+(?P<phrase>(?:the\s+)?[^,;:.\"“”]{{3,80}}?)(?=,|\s+said\b)"
+            rf"(?P<name>{name}),\s+(?P<phrase>(?:the\s+)?[^,;:.\"“”]{{3,80}}?)(?=,|\s+said\b|\.(?:\s|$))"
         ),
     )
 
@@ -289,7 +289,7 @@ class DocumentRoles:
                     and role not in (JOINT, OTHER)
                     and lexicon.title_pattern.search(match.group("phrase"))
                 ):
-                    self.remember(match.group("name"), role)
+                    self.remember(strip_titles(match.group("name")), role)  # "Mr. HOLT Ann, Minister ..."
 
     def _read_about(self, name: str) -> None:
         """Read (with :meth:`learn`) the texts not read yet that contain a word of ``name``."""
@@ -298,7 +298,7 @@ class DocumentRoles:
             return
         unread = []
         for text in self._unread:
-            if any(w in text for w in words):
+            if any(w in text or w.upper() in text for w in words):  # "Mr. HOLT Ann, Minister ..." too
                 self.learn(text)
             else:
                 unread.append(text)

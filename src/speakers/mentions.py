@@ -284,7 +284,7 @@ class DocumentNames:
         if found is None:
             part = DocumentNames(genre=self.genre, author=self.author, title=self.title)
             for text in self.unregistered:
-                if token in text:
+                if token in text or token.upper() in text:  # "Mr. HOLT Ann" registers "Holt Ann"
                     part.register(text)
             found = self.names_by_token[token] = (part.names.get(token), part.titles)
         return found
