@@ -267,3 +267,24 @@ def test_a_surname_first_name_in_capitals_links_later_mentions_and_gives_their_r
     assert (records[-2]["speaker"], records[-2]["speaker_role"]) == ("Kaneshiro Rina", "japan_government")
     # An appositive office that ends the sentence places the person too.
     assert (records[-1]["speaker"], records[-1]["speaker_role"]) == ("Ana Reyes", "other_government")
+
+
+BRIEFING_WITH_A_PRONOUN_ANSWER = """Regular Press Briefing
+
+U.S. Department of State
+June 1, 2023
+
+MR. LEE: Good afternoon.
+
+QUESTION: Did Secretary Ann Holt raise the detained journalists with Foreign Minister Rina Kaneshiro?
+
+MR. LEE: He did. He stressed that they must be released. We will keep raising it.
+"""
+
+
+def test_a_pronoun_in_an_answer_is_the_person_the_question_asked_about() -> None:
+    # Codebook A8: "He did, and he made clear ..." in the spokesperson's turn is the Secretary's.
+    got = [(r["speaker"], r["speaker_mention"]) for r in speaker_records(ingest_article(BRIEFING_WITH_A_PRONOUN_ANSWER))]
+    assert got[1] == ("Lee", None)  # "MR. LEE": a capitalised label, the name title-cased
+    assert got[4] == ("Ann Holt", "He")
+    assert got[5] == ("Lee", None)  # "We" stays with the turn

@@ -136,9 +136,9 @@ def attribute(
             intro = _SELF_INTRODUCTION.search(text) if _may_introduce_self(text) else None
             if intro and turn not in doc.turn_names and person_tokens(turn) is None:
                 speaker = doc.turn_names.setdefault(turn, intro.group(1))
-            result = _source_in_turn(text, speaker, doc, headings[i], closes) or Attribution(
-                speaker, None, "turn"
-            )
+            result = _source_in_turn(
+                text, speaker, doc, headings[i], closes, texts[max(0, i - 3) : i]
+            ) or Attribution(speaker, None, "turn")
         else:
             found = find_source(text, heading=headings[i], closes_unopened=closes)
             if found is None and genre in OFFICIAL_GENRES:
@@ -192,6 +192,25 @@ def _names_own_government(mention: str, doc: DocumentNames) -> bool:
     return country is not None and country in doc.own_countries
 
 
+# A person named in a sentence: a title (with a name or alone, "the Secretary") or two capitalized name words.
+_NAMED_PERSON = re.compile(
+    r"\b(?:[Tt]he\s+)?(?:Secretary|Minister|President|Prime Minister|Premier|Ambassador|Chancellor|Spokesperson|"
+    r"Foreign Minister|Defense Minister|Defence Minister|Chief Cabinet Secretary)(?:\s+of\s+[A-Z]\w+)?"
+    r"(?:\s+[A-Z][\w'’\-]+){0,2}"
+)
+
+
+def _person_named_before(texts: Sequence[str], doc: DocumentNames, turn_speaker: str) -> str | None:
+    """The first titled person of the nearest preceding sentence that names one (a question's subject: "Did the
+    Secretary raise it with Minister Wang?" -> "He did" is the Secretary), other than the turn's speaker."""
+    for text in reversed(texts):
+        for match in _NAMED_PERSON.finditer(text):
+            person = resolve_mention(match.group(0), doc)
+            if person and person != turn_speaker and person_tokens(person) is not None:
+                return person
+    return None
+
+
 _QUESTIONER = re.compile(
     r"\b(?:reporter|journalist|correspondent|questioner|audience member|moderator|chair)\b", re.I
 )
@@ -199,7 +218,12 @@ _FIRST_PERSON = re.compile(r"\b(?:I|we|We|my|our|Our|me|us)\b")
 
 
 def _source_in_turn(
-    text: str, turn_speaker: str, doc: DocumentNames, heading: bool, closes: bool
+    text: str,
+    turn_speaker: str,
+    doc: DocumentNames,
+    heading: bool,
+    closes: bool,
+    before: Sequence[str] = (),
 ) -> Attribution | None:
     """A source a speaker's turn names with a reporting verb, which the sentence then belongs to (codebook §6.6, A8).
 
@@ -213,7 +237,12 @@ def _source_in_turn(
     if found is None or found.method != "subject_verb":
         return None
     mention = text[found.start : found.end].strip()
-    if _FIRST_PERSON.search(mention) or mention.split()[0].lower() in ("he", "she", "they", "it"):
+    if mention in ("He", "She", "he", "she"):
+        # A8: "He did, and he made clear that ..." in an answer: someone the answer or question just named (a
+        # speaker never calls themself "he").
+        referent = _person_named_before(before, doc, turn_speaker)
+        return Attribution(referent, mention, found.method) if referent else None
+    if _FIRST_PERSON.search(mention) or mention.split()[0].lower() in ("they", "it"):
         return None
     speaker = resolve_mention(mention, doc)
     if not speaker or speaker in (turn_speaker, NARRATOR) or turn_speaker in speaker:

@@ -106,13 +106,13 @@ def read_turn(
         return TurnSpeaker(_full_name(named, doc) if named else words[0].casefold(), role)
     titled = title_case(PARENTHETICAL.sub("", base).strip())
     person = person_tokens(titled)
-    if person and base.isupper() and not all(w.isupper() for w in person):
-        # "PRESS SECRETARY ANN HOLT": title case keeps a short given name in capitals, as if an acronym
+    if person and base.isupper():
+        # "PRESS SECRETARY ANN HOLT", "MR. LEE": a label in capitals says nothing of case, and title case keeps
+        # short words ("ANN", "LEE", "HOU") in capitals as if they were acronyms. A name is title-cased, and a
+        # surname alone takes the fullest form the document gives it.
         person = [w.title() if w.isupper() else w for w in person]
-    if person and doc is not None and all(w.isupper() for w in person):
-        # "AMBASSADOR HOU": a short capitalized surname that title case kept as if it were an acronym
-        known = doc.full_name(" ".join(w.title() for w in person))
-        person = known.split() if known != " ".join(w.title() for w in person) else person
+        if doc is not None:
+            person = doc.full_name(" ".join(person)).split()
     name = _full_name(" ".join(person), doc) if person else strip_titles(titled)
     honorific = strip_titles(titled) != titled  # "Ms. Brisk", "Minister Kitamori": a person, not an outlet
     if (
