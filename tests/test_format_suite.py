@@ -13,20 +13,22 @@ from tests.conftest import train_run
 SUITE = SETS["format_suite"]
 
 
-def test_the_suite_is_frozen() -> None:
+@pytest.mark.parametrize("suite", ["format_suite", "holdout_suite"])
+def test_the_suite_is_frozen(suite: str) -> None:
     """Every file is as the manifest recorded it when the suite was written (before the rules changed)."""
+    directory = SETS[suite]
     listed = {}
-    for line in (SUITE / "MANIFEST.sha256").read_text(encoding="utf-8").splitlines():
+    for line in (directory / "MANIFEST.sha256").read_text(encoding="utf-8").splitlines():
         digest, name = line.split(maxsplit=1)
         listed[name.removeprefix("./")] = digest
     present = {
-        str(p.relative_to(SUITE))
-        for p in SUITE.rglob("*")
+        str(p.relative_to(directory))
+        for p in directory.rglob("*")
         if p.is_file() and p.name not in ("MANIFEST.sha256", "README.md")
     }
     assert present == set(listed)
     for name, digest in listed.items():
-        assert hashlib.sha256((SUITE / name).read_bytes()).hexdigest() == digest, name
+        assert hashlib.sha256((directory / name).read_bytes()).hexdigest() == digest, name
 
 
 @pytest.fixture(scope="module")
