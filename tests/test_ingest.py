@@ -516,3 +516,21 @@ def test_turn_label_formats(line: str, label: str, text: str) -> None:
 def test_a_colon_in_prose_is_no_turn() -> None:
     sentences = ingest_article('Briefing\n\nHowever, he said: "We will go."\n').sentences
     assert sentences[1].turn is None
+
+
+def test_numbered_paragraphs_lose_their_numbers_and_accented_turn_labels_are_turns() -> None:
+    raw = (
+        "Readout of the call\n\nReadout\nMinistry of Foreign Affairs of Japan\nMay 3, 2024\n\n"
+        "1. On May 3, Minister Holt spoke with Secretary Cruz. The two agreed to meet.\n\n"
+        "(2) Minister Holt said Japan would help.\n\n10 ships took part in the drill.\n\n"
+        "SECRETARY VILLASEÑOR: We welcome our friends.\n"
+    )
+    sentences = ingest_article(raw).sentences
+    texts = [s.text for s in sentences]
+    assert texts[1:5] == [
+        "On May 3, Minister Holt spoke with Secretary Cruz.",
+        "The two agreed to meet.",
+        "Minister Holt said Japan would help.",
+        "10 ships took part in the drill.",  # a number that starts a sentence stays
+    ]
+    assert (sentences[-1].turn, sentences[-1].text) == ("SECRETARY VILLASEÑOR", "We welcome our friends.")

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections import Counter
@@ -108,6 +109,10 @@ class Article:
 # ----------------------------------------------------------------------------------------------------------------
 
 
+# A paragraph number before a paragraph's first sentence: "1. ", "2) ", "(3) ", "(a) ".
+_PARAGRAPH_NUMBER = re.compile(r"(?:\d{1,2}[.)]|\((?:\d{1,2}|[a-z])\))\s+(?=[A-Z“\"'‘])")
+
+
 def ingest(raw: str, *, html: bool | None = None) -> list[IngestedSentence]:
     """The body sentences of a raw article (see :func:`ingest_article`)."""
     return ingest_article(raw, html=html).sentences
@@ -159,6 +164,9 @@ def ingest_article(raw: str, *, html: bool | None = None) -> Article:
             skip.update(header_after(lines, i))
             continue
         label, text = (None, line) if heading_tag else split_turn(line)
+        numbered = _PARAGRAPH_NUMBER.match(text) if text[0] in "0123456789(" else None
+        if numbered and numbered.end() < len(text):
+            text = text[numbered.end() :]  # "1. On May 3, ...": a readout's numbered paragraph, not a sentence "1."
         if label is not None:
             turn = label
         elif line[-1] == ":" and not heading_tag and is_label(line[:-1]):

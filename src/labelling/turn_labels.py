@@ -19,7 +19,9 @@ def _words(text: str) -> frozenset[str]:
 
 # LABEL is 1-5 words of letters, spaces, periods, hyphens, apostrophes, ampersands and parentheses, with at most
 # one comma ("NHK, Yamamoto:", the outlet before the reporter), then ": " and the spoken text.
-_TURN = re.compile(r"([A-Za-z][A-Za-z.\-'’& ()]{0,80}?(?:,[A-Za-z.\-'’& ()]{1,40}?)?)\s*:\s+(?=\S)")
+# Letters include Latin letters with accents ("SECRETARY VILLASEÑOR:", "MINISTRE LE DRIAN:").
+_L = "A-Za-zÀ-ÖØ-öø-ÿ"
+_TURN = re.compile(rf"([{_L}][{_L}.\-'’& ()]{{0,80}}?(?:,[{_L}.\-'’& ()]{{1,40}}?)?)\s*:\s+(?=\S)")
 # Lower-case words a speaker label may hold ("Foreign Ministry spokesperson Wen Jiale:"). Any other lower-case
 # word outside parentheses means the colon introduces something else: "Dangerous territory: Is Taiwan next?" is a
 # video title, 'Austin said: "We..."' is a sentence.
@@ -34,7 +36,7 @@ _NON_SPEAKER_LABELS = _words(
     "note update correction image photo source sources watch listen related breaking exclusive analysis "
     "opinion background context caption credit date location video audio explainer live timeline summary"
 )
-_LABEL_CHARS = re.compile(r"[A-Za-z][A-Za-z.\-'’& ()]*(?:,[A-Za-z.\-'’& ()]+)?")
+_LABEL_CHARS = re.compile(rf"[{_L}][{_L}.\-'’& ()]*(?:,[{_L}.\-'’& ()]+)?")
 _PARENTHESES = re.compile(r"\([^()]{0,80}\)")
 
 
