@@ -288,3 +288,20 @@ def test_a_pronoun_in_an_answer_is_the_person_the_question_asked_about() -> None
     assert got[1] == ("Lee", None)  # "MR. LEE": a capitalised label, the name title-cased
     assert got[4] == ("Ann Holt", "He")
     assert got[5] == ("Lee", None)  # "We" stays with the turn
+
+
+READOUT_TITLE_NAMES_ONE = """Foreign Secretary's call with Japanese Foreign Minister Rina Kaneshiro
+
+Readout
+Foreign, Commonwealth and Development Office
+May 3, 2024
+
+Foreign Secretary Ann Holt spoke today with Japanese Foreign Minister Rina Kaneshiro. Secretary Holt raised the \
+detentions. They agreed to keep pressing the case. The two also reviewed cyber cooperation.
+"""
+
+
+def test_readout_participants_come_from_the_opening_when_the_title_names_one() -> None:
+    records = speaker_records(ingest_article(READOUT_TITLE_NAMES_ONE))
+    # "They" after one person spoke, and "The two": the parties who met, in order of mention (§6.2, §6.7)
+    assert [r["speaker"] for r in records[-2:]] == ["Ann Holt and Rina Kaneshiro"] * 2

@@ -119,7 +119,13 @@ def attribute(
         turns = [None if isinstance(s, str) else s.turn for s in sentences]
     if len(turns) != len(texts):
         raise ValueError(f"got {len(turns)} turn labels for {len(texts)} sentences")
-    doc = DocumentNames(genre=genre, author=author, title=texts[0] if texts else "", own_country=own_country)
+    doc = DocumentNames(
+        genre=genre,
+        author=author,
+        title=texts[0] if texts else "",
+        own_country=own_country,
+        opening=tuple(texts[1:3]),
+    )
     # Names come from every sentence and turn label; they are recorded on the first lookup (see DocumentNames).
     doc.unregistered = [*texts, *dict.fromkeys(t for t in turns if t), *names_from]
     fallback_author = author if (genre in OFFICIAL_GENRES or genre == "transcript") else None

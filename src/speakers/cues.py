@@ -142,7 +142,8 @@ _OFFICIAL_SUBJECT = re.compile(
     + "|".join(map(_either_case, _LEXICON.official_group_nouns))
     + r")|"
     + "|".join("The " + re.escape(party) for party in _LEXICON.official_parties)
-    + r"))(?!\s+(?:and|of|or)\b)(?=\s+(?:also\s+|further\s+|strongly\s+)?[a-z])"
+    + r"|The two)"
+    + r")(?!\s+(?:and|of|or)\b)(?=\s+(?:also\s+|further\s+|strongly\s+)?[a-z])"
 )
 _SUBORDINATE_CUT = re.compile(r"\s+(?:because|as|since|after|for fear)\b")
 _COUNTRY_CANONICAL = _LEXICON.countries

@@ -153,6 +153,7 @@ class DocumentNames:
     last_pair: str | None = None
     unscanned: list[str] = field(default_factory=list)  # later sentences, not yet searched for such parties
     turn_names: dict[str, str] = field(default_factory=dict)  # turn label -> speaker
+    opening: tuple[str, ...] = ()  # the first sentences after the title (who met whom)
     own_country: str | None = None  # the country an official author speaks for ("Ann Holt" -> United States)
     titled: set[str] = field(default_factory=set)  # names written right after a title ("Minister Hayashi")
     unregistered: list[str] = field(default_factory=list)  # texts whose names are not recorded yet, in order
@@ -204,8 +205,15 @@ class DocumentNames:
         self.unscanned.append(text)
 
     def persons_pair(self) -> str | None:
-        """The first two people named with a title ("A and B" of a readout of their meeting)."""
+        """The two people who met, in order of mention ("A and B" of a readout of their meeting): the first two
+        people the title or, when it names fewer (a title may name only one of them: "Foreign Secretary's call
+        with Minister B"), the opening sentences name ("Secretary A met today with Minister B ..."); else the
+        first two named with a title anywhere."""
         self._register_queued()
+        for text in (self.title, *self.opening):  # the title is the first mention when it names both
+            named = sorted((text.find(name), name) for name in self.order if name in text)
+            if len(named) >= 2:
+                return f"{named[0][1]} and {named[1][1]}"
         titled = [name for name in self.order if name in self.titled]
         return " and ".join(titled[:2]) if len(titled) >= 2 else None
 
@@ -518,7 +526,11 @@ def resolve_mention(mention: str, doc: DocumentNames, sentence: str = "") -> str
     phrase = mention.strip()
     lowered = phrase.lower()
     if phrase in _PRONOUNS:
-        return doc.previous()
+        previous = doc.previous()
+        if lowered == "they" and (previous is None or person_tokens(previous) is not None):
+            # "They agreed ..." after one person spoke: the parties acting together, not that person
+            return _group(lowered, doc) or previous
+        return previous
     if lowered in ("i", "we"):
         return None
     if "statement" in lowered and lowered.split()[0] in ("a", "an") and "joint" in lowered:
@@ -527,11 +539,7 @@ def resolve_mention(mention: str, doc: DocumentNames, sentence: str = "") -> str
     # A full match is also a match, so testing the (cheaper to fail) prefix match first changes nothing.
     group = _GROUP_REFERENCE.match(lowered)
     if group and (_GROUP_REFERENCE.fullmatch(lowered) or "of" not in lowered.split()):
-        if doc.genre == "joint_statement" and doc.author:
-            return doc.author
-        if doc.genre == "readout" and not any(w in lowered for w in _STATE_GROUP_NOUNS):
-            return doc.persons_pair() or doc.pair() or doc.previous()
-        return doc.pair() or doc.previous()
+        return _group(lowered, doc) or doc.previous()
     if "and" not in phrase:
         return _resolve_single(phrase, doc, sentence=sentence)  # no conjunction rule below can apply
     items = [_LEADING_THE.sub("", item) for item in _SERIES_SEPARATOR.split(phrase) if item]
@@ -560,6 +568,15 @@ def resolve_mention(mention: str, doc: DocumentNames, sentence: str = "") -> str
         if pair:
             return pair
     return _resolve_single(phrase, doc, sentence=sentence)
+
+
+def _group(lowered: str, doc: DocumentNames) -> str | None:
+    """The parties a group reference stands for ("The two ministers", "Both sides", "They")."""
+    if doc.genre == "joint_statement" and doc.author:
+        return doc.author
+    if doc.genre == "readout" and not any(w in lowered for w in _STATE_GROUP_NOUNS):
+        return doc.persons_pair() or doc.pair()
+    return doc.pair()
 
 
 def _resolve_single(
