@@ -305,3 +305,27 @@ def test_readout_participants_come_from_the_opening_when_the_title_names_one() -
     records = speaker_records(ingest_article(READOUT_TITLE_NAMES_ONE))
     # "They" after one person spoke, and "The two": the parties who met, in order of mention (§6.2, §6.7)
     assert [r["speaker"] for r in records[-2:]] == ["Ann Holt and Rina Kaneshiro"] * 2
+
+
+EVENT_WITH_ACCENTED_NAMES = """A Conversation with Japan's Minister of Defense
+
+Kestrel Institute
+Transcript
+October 15, 2024
+
+DR. ANN HOLT: Good afternoon. I'm Ann Holt, and I lead this institute. Our speaker is Japan's Minister of \
+Defense, Ijūin Keiko.
+
+MINISTER IJUIN: Thank you, Ann. Japan faces a severe security environment.
+
+DR. ANN HOLT: Thank you. Beijing says your plans are destabilizing. Commander Rogelio Ibáñez agreed. \
+Dufresne-Aubé said so too.
+"""
+
+
+def test_names_with_accents_link_to_labels_and_mentions_without_them() -> None:
+    records = speaker_records(ingest_article(EVENT_WITH_ACCENTED_NAMES))
+    speakers = [r["speaker"] for r in records]
+    assert speakers[1] == "Ann Holt"  # "I'm Ann Holt" is not a name
+    assert speakers[5] == "Ijūin Keiko"  # "MINISTER IJUIN:" is the minister the introduction names
+    assert "Rogelio Ibáñez" in speakers and "Dufresne-Aubé" in speakers

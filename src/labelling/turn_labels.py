@@ -20,7 +20,7 @@ def _words(text: str) -> frozenset[str]:
 # LABEL is 1-5 words of letters, spaces, periods, hyphens, apostrophes, ampersands and parentheses, with at most
 # one comma ("NHK, Yamamoto:", the outlet before the reporter), then ": " and the spoken text.
 # Letters include Latin letters with accents ("SECRETARY VILLASEÑOR:", "MINISTRE LE DRIAN:").
-_L = "A-Za-zÀ-ÖØ-öø-ÿ"
+_L = "A-Za-zÀ-ÖØ-öø-ɏ"
 _TURN = re.compile(rf"([{_L}][{_L}.\-'’& ()]{{0,80}}?(?:,[{_L}.\-'’& ()]{{1,40}}?)?)\s*:\s+(?=\S)")
 # Lower-case words a speaker label may hold ("Foreign Ministry spokesperson Wen Jiale:"). Any other lower-case
 # word outside parentheses means the colon introduces something else: "Dangerous territory: Is Taiwan next?" is a

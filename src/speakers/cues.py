@@ -85,15 +85,19 @@ _LEADING_CONNECTIVES = re.compile(
 
 # One word of a person's name: "Blinken", "O'Neill", "Jae-in", "J.".
 # Latin letters with accents count ("José", "Đặng"): names of many countries are written with them.
-_UPPER = "A-ZÀ-ÖØ-Þ"
-_LETTER = "a-zA-ZÀ-ÖØ-öø-ÿ"
-NAME_TOKEN = rf"(?:[{_UPPER}][{_LETTER}'’]+(?:-[{_LETTER}][{_LETTER}'’]*)*|[{_UPPER}]\.)"
+UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"
+LETTER = r"[^\W\d_]"  # any letter: not a non-word character, a digit or an underscore
+_NAME_CHAR = rf"(?:{LETTER}|['’])"
+NAME_TOKEN = rf"(?:[{UPPER}]{_NAME_CHAR}+(?:-{LETTER}{_NAME_CHAR}*)*|[{UPPER}]\.)"
 NAME_TOKEN_RE = re.compile(NAME_TOKEN)
 # A relative or participle clause that ends a noun phrase ("diplomats who asked not to be named").
 RELATIVE_CUT = re.compile(r"\s+(?:that|which|who|whom|whose|on condition|speaking|because)\b.*$")
 
-_ASCII_LETTERS = string.ascii_letters
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
+# Letters of a word, Latin letters with accents included ("Dufresne-Aubé said", "Ijūin said").
+_ASCII_LETTERS = string.ascii_letters + "".join(
+    chr(c) for c in range(0xC0, 0x250) if c not in (0xD7, 0xF7)
+)
+_WORD = re.compile(rf"{LETTER}(?:{LETTER}|['’\-])*")
 _ACCORDING_TO = re.compile(r"\b[Aa]ccording to\s+([^,;:\x00]{2,160}?)(?=\s*[,;:.]\s|\s*[.;]?$|\s*\x00)")
 _BY_ENTITY = re.compile(rf"\bby\s+((?:the\s+)?{NAME_TOKEN}(?:\s+(?:of\s+|for\s+|and\s+)?{NAME_TOKEN})*)")
 _ACCORDING_TO_CUT = re.compile(r"\s+(?:that|which|who|whose|after|on|last|earlier|this)\b")
@@ -180,7 +184,7 @@ def _is_clause(segment: str) -> bool:
 
 
 def _letters_ending_at(text: str, end: int, low: int) -> int:
-    """Start of the run of ASCII letters that ends at offset ``end`` of ``text``, not before ``low``.
+    """Start of the run of letters that ends at offset ``end`` of ``text``, not before ``low``.
 
     Equals ``end`` when no letter precedes it. (A regex such as ``[A-Za-z]+$`` finds the same word, but a search
     for it tries every start position and is ten times slower.)

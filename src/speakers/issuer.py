@@ -244,6 +244,8 @@ def _office_in_title(title: str) -> str | None:
                 body = re.sub(
                     r"\s*\b(?:Spokesperson|Spokesman|Spokeswoman|Press Office|Office)\b\s*", " ", who
                 ).strip()
+                if load_affiliation_lexicon().title_pattern.search(body):
+                    continue  # "Conversation with Japan's Minister of Defense": a person's office, not a body
                 if body and phrase_role(body) not in (None, JOINT, NARRATOR, "other"):
                     return body
     return None
@@ -409,9 +411,24 @@ def find_issuer(
     issuer = _issuer(title, header, roles=roles, genre=genre, author=author, publisher=publisher)
     lines = [*header, publisher] if publisher else list(header)
     found, role = _publisher_of(title, lines)
+    if found is None:
+        found = _other_body_in(lines)  # a think tank or university hosting the event (codebook D16: `other`)
+        role = (phrase_role(found) or "other") if found else None
     if found is None or not _BODY_WORDS.search(found):
         return issuer  # an office alone ("Secretary of State") names a person's post, not a publishing body
     return replace(issuer, publisher=canonical_publisher(found), publisher_role=role)
+
+
+def _other_body_in(lines: Sequence[str]) -> str | None:
+    """The first header field that names a body of any kind ("Kestrel Institute", "Lowy Institute")."""
+    for field in _fields(lines):
+        field = field.strip().rstrip(".:")
+        if ":" in field:
+            field = field.split(":", 1)[1].strip()
+        if field and _BODY_WORDS.search(field) and not any(c.isdigit() for c in field) and len(field) <= 80:
+            if not document_kind_of_line(field) and not _BYLINE.match(field):
+                return field
+    return None
 
 
 def _issuer(

@@ -17,11 +17,21 @@ The vocabulary (titles, place and institution words, countries, anonymous heads)
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
-from src.speakers.cues import NAME_TOKEN, NAME_TOKEN_RE, RELATIVE_CUT, join_parties, last_pair_named, parties
+from src.speakers.cues import (
+    LETTER,
+    NAME_TOKEN,
+    NAME_TOKEN_RE,
+    RELATIVE_CUT,
+    UPPER,
+    join_parties,
+    last_pair_named,
+    parties,
+)
 from src.speakers.lexicon import load_lexicon, word_alternation
 
 __all__ = [
@@ -67,7 +77,7 @@ _ALIASES = _LEXICON.aliases
 # pattern that starts with a character class lets `re` skip straight to capitals, twice as fast as starting
 # with the look-behind. Group 1, the tokens after the first, is None for a one-word run.
 _CAPITALIZED_RUN = re.compile(
-    rf"[A-ZÀ-ÖØ-Þ](?<![\w.][A-ZÀ-ÖØ-Þ])(?:[a-zA-ZÀ-ÖØ-öø-ÿ'’]+(?:-[A-Za-z][a-zA-ZÀ-ÖØ-öø-ÿ'’]*)*|\.)((?:\s+{NAME_TOKEN})+)?"
+    rf"[{UPPER}](?<![\w.][{UPPER}])(?:(?:{LETTER}|['’])+(?:-{LETTER}(?:{LETTER}|['’])*)*|\.)((?:\s+{NAME_TOKEN})+)?"
 )
 _POSSESSIVE_PATTERN = re.compile(
     r"^(" + "|".join(re.escape(k) for k in sorted(_POSSESSIVE_ADJECTIVE, key=len, reverse=True)) + r")\s+"
@@ -275,8 +285,9 @@ class DocumentNames:
             self.titled.add(full)
         self.titles[full].update(w.lower().rstrip(".,") for w in context)
         for token in name:
-            if len(token) > 1 and len(self.names.get(token, "")) < len(full):
-                self.names[token] = full
+            for key in {token, fold_accents(token)}:  # "Ijuin" in a turn label finds "Ijūin Keiko"
+                if len(key) > 1 and len(self.names.get(key, "")) < len(full):
+                    self.names[key] = full
 
     def _names_with(self, token: str) -> tuple[str | None, dict[str, set[str]]]:
         """The fullest registered name containing ``token`` (``names.get(token)``), and the registered full names
@@ -292,7 +303,8 @@ class DocumentNames:
         if found is None:
             part = DocumentNames(genre=self.genre, author=self.author, title=self.title)
             for text in self.unregistered:
-                if token in text or token.upper() in text:  # "Mr. HOLT Ann" registers "Holt Ann"
+                # "Mr. HOLT Ann" registers "Holt Ann"; "Ijuin" is "Ijūin" without its accent
+                if token in text or token.upper() in text or (token.isascii() and token in fold_accents(text)):
                     part.register(text)
             found = self.names_by_token[token] = (part.names.get(token), part.titles)
         return found
@@ -333,6 +345,14 @@ class DocumentNames:
         return None
 
 
+@lru_cache(maxsize=4096)
+def fold_accents(text: str) -> str:
+    """``text`` without accents ("Ijūin" -> "Ijuin", "Ibáñez" -> "Ibanez"): turn labels often drop them."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 @lru_cache(maxsize=8192)
 def _stops_name(token: str) -> bool:
     """Whether a word of a capitalized run cannot be part of the person name that ends the run.
@@ -341,7 +361,10 @@ def _stops_name(token: str) -> bool:
     Cached: the same capitalized words recur in every document.
     """
     return (
-        token.lower().rstrip(".") in _TITLE_WORDS or token in _NOT_NAME_WORDS or token.endswith(("'s", "’s"))
+        token.lower().rstrip(".") in _TITLE_WORDS
+        or token in _NOT_NAME_WORDS
+        or token.endswith(("'s", "’s"))
+        or token.startswith(("I'", "I’"))  # "I'm Ann Holt": the name starts after the contraction
     )
 
 
