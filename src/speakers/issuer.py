@@ -425,6 +425,10 @@ def _other_body_in(lines: Sequence[str]) -> str | None:
         field = field.strip().rstrip(".:")
         if ":" in field:
             field = field.split(":", 1)[1].strip()
+        parts = re.split(r"\s+and\s+", field)
+        while len(parts) > 1 and person_in(parts[-1]):  # "Ministry of ... and The Hon Ann Holt MP"
+            parts.pop()
+        field = " and ".join(parts)
         if field and _BODY_WORDS.search(field) and not any(c.isdigit() for c in field) and len(field) <= 80:
             if not document_kind_of_line(field) and not _BYLINE.match(field):
                 return field
