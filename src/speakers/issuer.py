@@ -465,13 +465,14 @@ def _issuer(
         # An official without a country in the header of a ministry's page speaks for that ministry's side.
         official_role = publisher_role
         roles.remember(official, official_role)
+    # A statement or remarks issued under an official's name are the official's, whoever publishes them (codebook
+    # §6.7: the issuing author; the corpus names a spokesperson who is named, and the institution when the
+    # spokesperson is not). "Keynote Address by Prime Minister X" under a "Transcript" line is X's too.
+    issued_under_name = official is not None and (
+        kind in ("remarks", "press_statement", None) or kind_in_title(title) == "remarks"
+    )
     if genre and publisher:
         # Metadata as an article table gives it (the bundled corpus): the codebook's naming conventions.
-        # A statement or remarks issued under an official's name in the header are the official's, whoever
-        # publishes them (codebook §6.7: the issuing author).
-        issued_under_name = official is not None and (
-            kind in ("remarks", "press_statement") or kind_in_title(title) == "remarks"
-        )
         if issued_under_name and not author:
             return Issuer(kind, official, official_role, official, official_role)
         author = author or document_author(genre, title, publisher)
@@ -493,7 +494,7 @@ def _issuer(
         parties = _joint_parties(title) or _joint_parties(" ".join(header))
         name = f"{parties} (joint statement)" if parties else found_publisher
         return Issuer("joint_statement", name, JOINT, official, official_role)
-    if kind in ("remarks", "press_statement", None) and official:
+    if issued_under_name:
         return Issuer(kind or "remarks", official, official_role, official, official_role)
     if found_publisher:
         return Issuer(
