@@ -330,3 +330,40 @@ def test_names_with_accents_link_to_labels_and_mentions_without_them() -> None:
     assert speakers[1] == "Ann Holt"  # "I'm Ann Holt" is not a name
     assert speakers[5] == "Ijūin Keiko"  # "MINISTER IJUIN:" is the minister the introduction names
     assert "Rogelio Ibáñez" in speakers and "Dufresne-Aubé" in speakers
+
+
+TWO_PLUS_TWO_READOUT = """Readout: U.S.-Philippines 2+2 Ministerial Dialogue
+
+Office of the Spokesperson
+U.S. Department of State
+Readout
+April 11, 2025
+
+Secretary of State Ann Holt and Secretary of Defense Ben Ortiz hosted Philippine Foreign Secretary Rosa Cruz and \
+Defense Secretary Luis Tan in Washington. The four principals reaffirmed the alliance. Both sides welcomed the \
+first joint patrol.
+"""
+
+STATEMENT_WITH_A_COUNTRY_LINE = """Statement on the Incident at the Shoal
+
+Department of Foreign Affairs
+Republic of the Philippines
+10 December 2023
+
+The Department of Foreign Affairs strongly protests the dangerous actions of the vessels. The United States is \
+a treaty ally. The Department reiterates its position.
+"""
+
+
+def test_a_two_plus_two_readout_names_its_sides_and_its_body_not_the_office() -> None:
+    records = speaker_records(ingest_article(TWO_PLUS_TWO_READOUT))
+    assert records[0]["speaker"] == "U.S. State Department"  # the body a later header line names
+    assert [r["speaker"] for r in records[-2:]] == ["United States and the Philippines"] * 2
+
+
+def test_a_body_takes_the_country_of_a_header_line_and_speaks_for_itself() -> None:
+    records = speaker_records(ingest_article(STATEMENT_WITH_A_COUNTRY_LINE))
+    speakers = {r["speaker"] for r in records}
+    # "The United States is a treaty ally" in the statement describes a party: the issuer's own claim.
+    assert speakers == {"Philippine Department of Foreign Affairs"}
+    assert {r["speaker_role"] for r in records} == {"other_government"}

@@ -147,7 +147,9 @@ def attribute(
             ) or Attribution(speaker, None, "turn")
         else:
             found = find_source(text, heading=headings[i], closes_unopened=closes)
-            if found is None and genre in OFFICIAL_GENRES:
+            if found is None and genre in ("readout", "joint_statement"):
+                # Participants acting together ("The leaders remained concerned"); in a statement or a speech a
+                # party that is only described ("The United States is clinging to ...") is the speaker's claim.
                 found = official_subject(text)
             if found is not None:
                 mention = text[found.start : found.end].strip()
@@ -188,6 +190,9 @@ _OWN_BODY = re.compile(
 def _names_own_government(mention: str, doc: DocumentNames) -> bool:
     """Whether ``mention`` is the issuing government itself ("The Government", "the Government of the Republic
     of Korea" in Seoul's statement, "The Department" in the State Department's), not another body."""
+    bare = re.sub(r"^[Tt]he\s+", "", mention.strip())
+    if doc.author and len(bare.split()) >= 2 and bare.casefold() in str(doc.author).casefold():
+        return True  # "The Department of Foreign Affairs" in the Philippine Department of Foreign Affairs' own text
     match = _OWN_BODY.fullmatch(mention.strip())
     if match is None:
         return False

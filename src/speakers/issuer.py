@@ -276,7 +276,14 @@ def _official_in(lines: Sequence[str], title: str, roles: DocumentRoles) -> tupl
 
 
 def _publisher_in(lines: Sequence[str]) -> tuple[str | None, str | None]:
-    """The first header field that names a government body, with its role."""
+    """The first header field that names a government body, with its role.
+
+    An office of a body ("Office of the Spokesperson") yields to the body a later field names ("U.S. Department
+    of State"); a body without its country ("Department of Foreign Affairs") takes the country a header line
+    names alone ("Republic of the Philippines").
+    """
+    country_line = next((c for c in map(_bare_country, lines) if c), None)
+    office: tuple[str, str] | None = None
     for line in lines:
         for piece in _HEADER_FIELDS.split(line):
             piece = piece.strip().rstrip(".:")
@@ -292,9 +299,23 @@ def _publisher_in(lines: Sequence[str]) -> tuple[str | None, str | None]:
             ):
                 continue  # a place line ("Singapore, June 3, 2023") says where, not who
             role = phrase_role(body)
+            if role is None and country_line and _BODY_WORDS.search(body):
+                body = f"{body} of {country_line}"
+                role = phrase_role(body)
             if role and role not in (JOINT, NARRATOR, "other"):
+                if _SPOKESPERSON_OFFICE.match(body):
+                    office = office or (_LEADING_THE.sub("", body), role)
+                    continue
                 return _LEADING_THE.sub("", body), role
-    return None, None
+    return office or (None, None)
+
+
+def _bare_country(line: str) -> str | None:
+    """The country a header line names and nothing else ("Republic of the Philippines"), or ``None``."""
+    line = line.strip().rstrip(".")
+    bare = re.sub(r"^(?:[Tt]he\s+)?(?:(?:People's\s+|Federal\s+)?Republic\s+of\s+(?:the\s+)?|Kingdom\s+of\s+)?", "", line)
+    match = COUNTRY_PATTERN.fullmatch(bare)
+    return _COUNTRY_CANONICAL[match.group(1)] if match else None
 
 
 _SPOKESPERSON_OFFICE = re.compile(

@@ -222,7 +222,9 @@ class DocumentNames:
         self._register_queued()
         for text in (self.title, *self.opening):  # the title is the first mention when it names both
             named = sorted((text.find(name), name) for name in self.order if name in text)
-            if len(named) >= 2:
+            if len(named) > 2 and parties(self.title.replace("-", " and ")):
+                return None  # "Secretaries A and B hosted Secretaries C and D": the sides the title names
+            if len(named) == 2:
                 return f"{named[0][1]} and {named[1][1]}"
         titled = [name for name in self.order if name in self.titled]
         return " and ".join(titled[:2]) if len(titled) >= 2 else None
@@ -597,8 +599,10 @@ def _group(lowered: str, doc: DocumentNames) -> str | None:
     """The parties a group reference stands for ("The two ministers", "Both sides", "They")."""
     if doc.genre == "joint_statement" and doc.author:
         return doc.author
-    if doc.genre == "readout" and not any(w in lowered for w in _STATE_GROUP_NOUNS):
-        return doc.persons_pair() or doc.pair()
+    if doc.genre == "readout":
+        # The people who met, else the parties the title names ("U.S.-Philippines 2+2 Dialogue").
+        people = None if any(w in lowered for w in _STATE_GROUP_NOUNS) else doc.persons_pair()
+        return people or parties(doc.title.replace("-", " and ")) or doc.pair()
     return doc.pair()
 
 
