@@ -498,3 +498,18 @@ def test_a_missing_lexicon_is_a_one_line_error(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="cannot read the lexicon") as caught:
         load_lexicon(tmp_path / "nowhere.yaml")
     assert "\n" not in str(caught.value) and "nowhere.yaml" in str(caught.value)
+
+
+def test_a_relayed_source_with_an_appositive_and_office_words_in_names() -> None:
+    got = speakers(
+        [
+            "Headline",
+            "As Indonesia's foreign minister, Dewi Sari, put it last month, the sea belongs to all.",
+            "Under Secretary for Policy Eduardo Lacuna said the talks went well.",
+            "Such claims cannot justify the use of force.",
+        ],
+        genre="news",
+    )
+    assert got[1][0] == "Dewi Sari"
+    assert got[2][0] == "Eduardo Lacuna"  # "Policy" is part of the office, not of the name
+    assert got[3] == ("narrator", None)  # "Such claims": a determiner and a noun, not a source that claims

@@ -114,7 +114,7 @@ _PARTICIPLE = re.compile(r",\s+(?:" + word_alternation(_LEXICON.report_participl
 _SUBJECT_WORD = r"[A-Z][\w'’.\-]*|the|of|and|for|" + word_alternation(_LEXICON.subject_nouns)
 # "As the minister said yesterday, ...", "As Ann Holt told me, ...": the relayed source opens the sentence.
 _AS_SOURCE_SAID = re.compile(
-    r"\s*As\s+(?P<source>[^,\x00]{2,80}?)\s+(?:has\s+|have\s+|had\s+|just\s+|rightly\s+)?"
+    r"\s*As\s+(?P<source>[^,\x00]{2,80}?(?:,\s+[^,\x00]{2,60}?,)?)\s+(?:has\s+|have\s+|had\s+|just\s+|rightly\s+)?"
     r"(?:said|says|told|noted|stressed|pointed out|made clear|reminded|put it|wrote|warned|argued)\b[^,\x00]*,"
 )
 # The first past-tense verb of a sentence ("backed", "went"): where a main clause's subject ends.
@@ -256,9 +256,12 @@ def _subject_before(masked: str, end: int) -> tuple[int, int] | None:
     words = phrase.split()
     if not words or len(words) > 14 or MASK in phrase:
         return None
-    if words[0].lower() in _NON_SUBJECT_START or words[-1].endswith(("'s", "’s")):
-        return None
-    for left, right in zip(words, words[1:], strict=False):
+    under_secretary = words[0] == "Under" and len(words) > 1 and words[1].startswith("Secretary")
+    if (words[0].lower() in _NON_SUBJECT_START and not under_secretary) or words[-1].endswith(("'s", "’s")):
+        return None  # "Under the deal, ..." opens a clause; "Under Secretary ..." is a title
+    for k, (left, right) in enumerate(zip(words, words[1:], strict=False)):
+        if left in ("for", "of") and k and words[k - 1][:1].isupper():
+            continue  # "Under Secretary for Policy Eduardo Lacuna": an office's own words
         # "an event Beijing [described]", "the autonomy it [pledged]": a relative clause without "that".
         if left.islower() and right[:1].isupper() and _is_false_title(words, not masked[:s].strip()):
             break  # "rice farmer Jane Smith [said]": a description before a name, not a clause
@@ -407,7 +410,8 @@ def find_source(text: str, *, heading: bool, closes_unopened: bool) -> Found | N
         return Found(s, e, "according_to")
     relayed = _AS_SOURCE_SAID.match(masked) if masked.lstrip().startswith("As ") else None
     if relayed and relayed.group("source").split()[0].lower() not in ("i", "we", "you"):
-        return Found(relayed.start("source"), relayed.end("source"), "subject_verb")  # §6.6: "As X said, ..."
+        end = relayed.end("source") - relayed.group("source").endswith(",")  # "As X, the minister, said"
+        return Found(relayed.start("source"), end, "subject_verb")  # §6.6: "As X said, ..."
     cited = _CITED.search(masked) if "cited" in masked or "quoted" in masked else None
     if cited:  # "Blinken was cited by Kyodo as saying": the subject before "was"
         head = masked[: cited.start()].rstrip()
@@ -520,6 +524,11 @@ def official_subject(text: str) -> Found | None:
 # ----------------------------------------------------------------------------------------------------------------
 # Countries named together ("the United States and Japan"): the parties that a group reference stands for
 # ----------------------------------------------------------------------------------------------------------------
+
+
+def country_of(word: str) -> str:
+    """The canonical country a country word names ("U.S." -> "United States", "Manila" -> "Philippines")."""
+    return _COUNTRY_CANONICAL[word]
 
 
 def parties(text: str) -> str | None:

@@ -112,7 +112,7 @@ def attribute_document(
         genre=attribution_genre,
         turn_speaker=turn_speaker,
         names_from=article.header,
-        own_country=_country_of_role(issuer.role),
+        own_country=_country_of_role(issuer.role) or _country_named(issuer, article.header),
     )
     speaks_as_narrator = issuer.kind in VOICE_KINDS or GENRE_KINDS.get(genre or "") in VOICE_KINDS
     out: list[SentenceSpeaker] = []
@@ -252,6 +252,20 @@ def _country_of_role(role: str | None) -> str | None:
     from src.speakers.affiliation import load_affiliation_lexicon
 
     return next((c for c, r in load_affiliation_lexicon().country_roles.items() if r == role), None)
+
+
+def _country_named(issuer: Issuer, header: Sequence[str]) -> str | None:
+    """The country an issuer of another government speaks for, as its publisher or header names it ("Prime
+    Minister of Australia"): "Australia condemns ..." in its speech is the speaker's own voice (A8)."""
+    if issuer.role != "other_government":
+        return None
+    from src.speakers.cues import COUNTRY_PATTERN, country_of
+
+    for text in (issuer.publisher or "", issuer.name or "", *header):
+        match = COUNTRY_PATTERN.search(text)
+        if match:
+            return country_of(match.group(1))
+    return None
 
 
 def _as_date(value: date | str | None) -> date | None:

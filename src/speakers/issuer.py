@@ -146,8 +146,8 @@ class Issuer:
         role: That speaker's role, or ``None`` when the words do not tell.
         official: An official named in the header or title (answers a transcript's ``A:`` turns), or ``None``.
         official_role: The official's role, or ``None``.
-        publisher: The publishing body the header or title names (canonical form), or ``None``: a transcript's
-            title is the publisher's (codebook D16), whoever speaks in its turns.
+        publisher: The publishing body as the header or title names it, or ``None``: a transcript's title is the
+            publisher's (codebook D16), whoever speaks in its turns.
         publisher_role: The publisher's role, or ``None``.
     """
 
@@ -352,6 +352,10 @@ _GROUP_STATEMENT = re.compile(
     + "|".join(map(re.escape, _LEXICON.statement_group_members))
     + r"))'?"
 )
+_MISSION_OF = re.compile(
+    r"^((?:Permanent\s+)?(?:Embassy|Consulate(?:\s+General)?|Mission))\s+of\s+(?:the\s+)?(.+?)\s+((?:in|to)\s+.+)$"
+)
+_FORMAL_STYLE = re.compile(r"^(?:(?:People's|Federal|Socialist|Democratic)\s+)*(?:Republic|Kingdom)\s+of\s+(?:the\s+)?")
 _MINISTRY_OF = re.compile(r"^((?:Ministry|Department) of [A-Z][\w ]*?) of (?:the )?(.+)$")
 _INSTITUTIONAL = re.compile(
     r"\b(?:" + "|".join(map(re.escape, _LEXICON.institutional_publisher_words)) + r")\b"
@@ -361,6 +365,14 @@ _INSTITUTIONAL = re.compile(
 def canonical_publisher(publisher: str) -> str:
     """ "Ministry of Foreign Affairs of Japan" -> "Japanese Ministry of Foreign Affairs", aliases applied."""
     publisher = publisher.strip()
+    mission = _MISSION_OF.match(publisher)
+    if mission:  # "Embassy of the People's Republic of China in Japan" -> "Chinese Embassy in Japan"
+        country = _COUNTRY_CANONICAL.get(mission.group(2)) or _COUNTRY_CANONICAL.get(
+            _FORMAL_STYLE.sub("", mission.group(2))
+        )
+        adjective = _COUNTRY_ADJECTIVE.get(country or "")
+        if adjective:
+            return f"{adjective} {mission.group(1)} {mission.group(3)}"
     match = _MINISTRY_OF.match(publisher)
     if match:
         place = match.group(2).strip()
@@ -437,7 +449,8 @@ def find_issuer(
         role = (phrase_role(found) or "other") if found else None
     if found is None or not _BODY_WORDS.search(found):
         return issuer  # an office alone ("Secretary of State") names a person's post, not a publishing body
-    return replace(issuer, publisher=canonical_publisher(found), publisher_role=role)
+    # As the header writes it: codebook D16 gives a transcript's title to "the publisher" as the page names it.
+    return replace(issuer, publisher=_LEADING_THE.sub("", found.strip()), publisher_role=role)
 
 
 def _other_body_in(lines: Sequence[str]) -> str | None:

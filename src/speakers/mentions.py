@@ -180,7 +180,7 @@ class DocumentNames:
         """An official document issued by one body (whose own country's name stands for it)."""
         return (
             bool(self.author)
-            and self.genre in OFFICIAL_GENRES
+            and (self.genre in OFFICIAL_GENRES or self.genre == "transcript")  # a speech: its speaker's own voice
             and "(joint statement)" not in str(self.author)
         )
 
