@@ -367,3 +367,11 @@ def test_a_body_takes_the_country_of_a_header_line_and_speaks_for_itself() -> No
     # "The United States is a treaty ally" in the statement describes a party: the issuer's own claim.
     assert speakers == {"Philippine Department of Foreign Affairs"}
     assert {r["speaker_role"] for r in records} == {"other_government"}
+
+
+def test_a_countryless_ministry_in_an_official_statement_is_the_issuers_countrys() -> None:
+    raw = (
+        "Statement on the Missile Launch\n\nMinistry of Foreign Affairs of Japan\nPress Statement\nMay 3, 2024\n\n"
+        "According to the Ministry of Defense, the missile flew for about 74 minutes.\n"
+    )
+    assert speaker_records(ingest_article(raw))[-1]["speaker"] == "Japanese Ministry of Defense"

@@ -133,6 +133,7 @@ _ANONYMOUS_BODY_MEMBER = re.compile(
 )
 _DEMONYM_PAIR = re.compile(r"([\w.]+(?: Korean)?) and ([\w.]+(?: Korean)?) (\w+)")
 _AND_SEPARATOR = re.compile(r"\s+and\s+")
+_COUNTRYLESS_BODY = re.compile(r"(?:Ministry|Department) of [A-Z][\w ]*$")
 _COUNTRY_SIDE = re.compile(r"(?:[Tt]he\s+)?(\S+)\s+side")
 _SERIES_SEPARATOR = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
 _OF_PARTIES = re.compile(r"\bof\s+(?:the\s+)?(.+\s+and\s+.+)$")
@@ -682,12 +683,18 @@ def _resolve_single(
     person = person_tokens(appositive)
     if person and (len(person) > 1 or doc.knows_name(person[0])):
         return doc.full_name(" ".join(person))
+    body = institution(phrase)
+    if _COUNTRYLESS_BODY.match(body) and len(doc.own_countries) == 1:
+        # "According to the Ministry of Defense" in Tokyo's statement: Japan's ministry
+        adjective = _COUNTRY_ADJECTIVE.get(next(iter(doc.own_countries)))
+        if adjective:
+            return f"{adjective} {body}"
     if lowered in ("a spokesperson", "a spokesman", "a spokeswoman", "the spokesperson"):
         previous = doc.previous()
         if previous and person_tokens(previous) is None and not previous.startswith("anonymous"):
             return f"{previous} {lowered.split()[-1]}"  # A10: the last body heard from, on the record
         return previous
-    return institution(phrase)
+    return body
 
 
 # Spelling conventions of the same body or state, folded by lenient comparison (lower case).
