@@ -49,9 +49,9 @@ from src.errors import ConfigError
 from src.tasks import Head, heads_from_dicts
 
 GENRES = ("news", "readout", "joint_statement", "transcript", "spokesperson", "editorial", "commentary")
-# format_suite, holdout_suite: documents of the speaker evaluation sets (data/format_suite/, data/holdout_suite/),
-# which also carry a ``format`` field.
-SOURCES = ("authored", "seed", "format_suite", "holdout_suite")
+# format_suite, holdout_suite, dev_suite: documents of the speaker evaluation sets (data/<source>/), which also
+# carry a ``format`` field.
+SOURCES = ("authored", "seed", "format_suite", "holdout_suite", "dev_suite")
 HARD_TAGS = (
     "rights_denial",
     "china_frames_allies",

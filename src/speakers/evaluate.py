@@ -4,7 +4,7 @@
     python -m src.speakers.evaluate --set holdout_suite                     # rules only (no fallback)
     python -m src.speakers.evaluate --agreement                             # the format suite's two annotators
 
-Three sets, and they mean different things:
+Four sets, and they mean different things:
 
 * ``holdout_suite`` (``data/holdout_suite/``): **out-of-sample**. 24 documents in the same 9 formats, written
   from the codebook alone by two helpers who never saw the rules, and frozen before anyone scored or read them;
@@ -13,6 +13,8 @@ Three sets, and they mean different things:
   written the same way before the speaker rules changed. Rounds of blind error analysis (a helper describing
   causes, never quoting the text) have since guided general rules, so its figures lean towards in-sample; its
   speaker fields were annotated a second time, blind, and adjudicated (``agreement/``, ``--gold adjudicated``).
+* ``dev_suite`` (``data/dev_suite/``): **in-sample**. 10 press statements, speeches and readouts written the same
+  way, then used as development data: their errors were read while rules were written.
 * ``corpus`` (``data/corpus/``): **in-sample**. The rules were developed while reading it, and the role head was
   trained on most of it. Its documents carry no source line, so their genre and publisher are given as metadata,
   as an article table would give them.
@@ -41,6 +43,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SETS = {
     "format_suite": PROJECT_ROOT / "data" / "format_suite",
     "holdout_suite": PROJECT_ROOT / "data" / "holdout_suite",
+    "dev_suite": PROJECT_ROOT / "data" / "dev_suite",
     "corpus": PROJECT_ROOT / "data" / "corpus",
 }
 # What each set's figures mean (printed with every table).
@@ -48,6 +51,7 @@ SET_KINDS = {
     "format_suite": "OUT-OF-SAMPLE text, frozen before the rules; blind error analyses (causes only) have since "
     "guided general rules",
     "holdout_suite": "OUT-OF-SAMPLE: written and frozen by helpers who never read the rules, never analysed",
+    "dev_suite": "IN-SAMPLE: written blind, then its errors were read while rules were written",
     "corpus": "IN-SAMPLE: rules developed on it",
 }
 ROLE_SOURCES = ("turn", "mention", "issuer", "classifier")
