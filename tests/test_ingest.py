@@ -522,7 +522,7 @@ def test_numbered_paragraphs_lose_their_numbers_and_accented_turn_labels_are_tur
     raw = (
         "Readout of the call\n\nReadout\nMinistry of Foreign Affairs of Japan\nMay 3, 2024\n\n"
         "1. On May 3, Minister Holt spoke with Secretary Cruz. The two agreed to meet.\n\n"
-        "(2) Minister Holt said Japan would help.\n\n10 ships took part in the drill.\n\n"
+        "2. Minister Holt said Japan would help.\n\n10 ships took part in the drill.\n\n"
         "SECRETARY VILLASEÑOR: We welcome our friends.\n"
     )
     sentences = ingest_article(raw).sentences

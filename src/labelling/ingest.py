@@ -109,8 +109,9 @@ class Article:
 # ----------------------------------------------------------------------------------------------------------------
 
 
-# A paragraph number before a paragraph's first sentence: "1. ", "2) ", "(3) ", "(a) ".
-_PARAGRAPH_NUMBER = re.compile(r"(?:\d{1,2}[.)]|\((?:\d{1,2}|[a-z])\))\s+(?=[A-Z“\"'‘])")
+# A paragraph number before a paragraph's first sentence: "1. ", which the splitter would cut off as a sentence of
+# its own. ("1)" and "(1)" stay: the sentence keeps them, as it always has.)
+_PARAGRAPH_NUMBER = re.compile(r"\d{1,2}\.\s+(?=[A-Z“\"'‘])")
 
 
 def ingest(raw: str, *, html: bool | None = None) -> list[IngestedSentence]:
@@ -164,7 +165,7 @@ def ingest_article(raw: str, *, html: bool | None = None) -> Article:
             skip.update(header_after(lines, i))
             continue
         label, text = (None, line) if heading_tag else split_turn(line)
-        numbered = _PARAGRAPH_NUMBER.match(text) if text[0] in "0123456789(" else None
+        numbered = _PARAGRAPH_NUMBER.match(text) if text[0] in "0123456789" else None
         if numbered and numbered.end() < len(text):
             text = text[numbered.end() :]  # "1. On May 3, ...": a readout's numbered paragraph, not a sentence "1."
         if label is not None:
