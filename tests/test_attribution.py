@@ -249,7 +249,11 @@ def test_unnamed_spokespeople_are_their_bodys_on_the_record() -> None:
 def test_as_x_said_relays_x() -> None:
     # §6.6/A8: "As the minister said yesterday, ..." names its source; "As I said" is the speaker's own frame.
     got = speakers(
-        ["Headline", "As Secretary Ann Holt has said, the door is open.", "As I said yesterday, we will act."],
+        [
+            "Headline",
+            "As Secretary Ann Holt has said, the door is open.",
+            "As I said yesterday, we will act.",
+        ],
         genre="news",
     )
     assert got[1] == ("Ann Holt", "Secretary Ann Holt") and got[2] == ("narrator", None)
@@ -266,7 +270,9 @@ def test_a_country_side_is_the_country() -> None:
 
 
 def test_a_series_of_countries_is_one_subject() -> None:
-    got = speakers(["Headline", "In June, the United States, Japan and the Philippines agreed to hold drills."])
+    got = speakers(
+        ["Headline", "In June, the United States, Japan and the Philippines agreed to hold drills."]
+    )
     assert got[1] == (
         "United States, Japan and the Philippines",
         "the United States, Japan and the Philippines",

@@ -62,9 +62,7 @@ def test_the_agreement_study_reads_and_scores_both_golds() -> None:
     assert agreement["all"]["adjudicated"][0] > name  # the adjudicator often took the second annotation
     original, _ = read_set(SUITE)
     adjudicated, _ = read_set(SUITE, "adjudicated")
-    changed = sum(
-        a != o for doc in original for a, o in zip(adjudicated[doc], original[doc], strict=True)
-    )
+    changed = sum(a != o for doc in original for a, o in zip(adjudicated[doc], original[doc], strict=True))
     assert changed == 77  # the decisions that took the second annotation's fields
 
 
@@ -73,7 +71,9 @@ def test_a_bad_adjudication_line_names_file_line_and_field(tmp_path: Path) -> No
     from src.speakers.evaluate import read_speaker_labels
 
     path = tmp_path / "adjudication.jsonl"
-    path.write_text('{"id": "x-s000", "speaker": "A", "speaker_mention": null, "speaker_role": "other"}\n{"id": "x-s001"}\n')
+    path.write_text(
+        '{"id": "x-s000", "speaker": "A", "speaker_mention": null, "speaker_role": "other"}\n{"id": "x-s001"}\n'
+    )
     with pytest.raises(DataError, match=r"adjudication.jsonl:2.*speaker"):
         read_speaker_labels(path, {"x-s000", "x-s001"})
     path.write_text('{"id": "nope", "speaker": "A", "speaker_mention": null, "speaker_role": "other"}\n')

@@ -177,7 +177,9 @@ The two leaders agreed to deepen cooperation on missile defense.
 
 def test_readout_participants_keep_the_order_the_title_names_them() -> None:
     # "Ann Holt's Meeting With ... Rina Kaneshiro": the possessive ends the first name; order of mention (§6.2).
-    records = speaker_records(ingest_article(READOUT_WITH_POSSESSIVE_TITLE), officeholders=load_officeholders())
+    records = speaker_records(
+        ingest_article(READOUT_WITH_POSSESSIVE_TITLE), officeholders=load_officeholders()
+    )
     assert records[-1]["speaker"] == "Ann Holt and Rina Kaneshiro"
     assert records[-1]["speaker_role"] == "joint"
 
@@ -246,7 +248,9 @@ def test_in_an_owners_interview_the_untitled_name_after_with_asks() -> None:
     def official(title: str) -> str | None:
         return find_issuer(title, [], roles=DocumentRoles(None, None, texts=[title])).official
 
-    assert official("Ambassador Ann Holt's Interview with Harbor Daily") == "Ann Holt"  # an outlet no list holds
+    assert (
+        official("Ambassador Ann Holt's Interview with Harbor Daily") == "Ann Holt"
+    )  # an outlet no list holds
     assert official("Interview with Foreign Minister Rina Kaneshiro") == "Rina Kaneshiro"
     assert official("Interview with Rina Kaneshiro") == "Rina Kaneshiro"  # no owner: the name is interviewed
 
@@ -285,7 +289,10 @@ MR. LEE: He did. He stressed that they must be released. We will keep raising it
 
 def test_a_pronoun_in_an_answer_is_the_person_the_question_asked_about() -> None:
     # Codebook A8: "He did, and he made clear ..." in the spokesperson's turn is the Secretary's.
-    got = [(r["speaker"], r["speaker_mention"]) for r in speaker_records(ingest_article(BRIEFING_WITH_A_PRONOUN_ANSWER))]
+    got = [
+        (r["speaker"], r["speaker_mention"])
+        for r in speaker_records(ingest_article(BRIEFING_WITH_A_PRONOUN_ANSWER))
+    ]
     assert got[1] == ("Lee", None)  # "MR. LEE": a capitalised label, the name title-cased
     assert got[4] == ("Ann Holt", "He")
     assert got[5] == ("Lee", None)  # "We" stays with the turn

@@ -167,7 +167,9 @@ def ingest_article(raw: str, *, html: bool | None = None) -> Article:
         label, text = (None, line) if heading_tag else split_turn(line)
         numbered = _PARAGRAPH_NUMBER.match(text) if text[0] in "0123456789" else None
         if numbered and numbered.end() < len(text):
-            text = text[numbered.end() :]  # "1. On May 3, ...": a readout's numbered paragraph, not a sentence "1."
+            text = text[
+                numbered.end() :
+            ]  # "1. On May 3, ...": a readout's numbered paragraph, not a sentence "1."
         if label is not None:
             turn = label
         elif line[-1] == ":" and not heading_tag and is_label(line[:-1]):

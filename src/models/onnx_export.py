@@ -138,7 +138,11 @@ def export_int8(module: nn.Module, tokenizer: Any, target: Path) -> list[str]:
         fusions.enable_bias_gelu = False
         try:
             optimize_model(
-                str(fp32), model_type="bert", num_heads=heads, hidden_size=hidden, optimization_options=fusions
+                str(fp32),
+                model_type="bert",
+                num_heads=heads,
+                hidden_size=hidden,
+                optimization_options=fusions,
             ).save_model_to_file(str(optimized))
         except (ValueError, KeyError, AttributeError, RuntimeError):
             # The fusions follow BERT's graph; an encoder they do not understand still quantizes, unfused.

@@ -10,7 +10,6 @@ config, tokenizer files and label maps: it is rebuilt from those files alone, wi
 from __future__ import annotations
 
 import contextlib
-
 import math
 import shutil
 import tempfile

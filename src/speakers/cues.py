@@ -94,9 +94,7 @@ NAME_TOKEN_RE = re.compile(NAME_TOKEN)
 RELATIVE_CUT = re.compile(r"\s+(?:that|which|who|whom|whose|on condition|speaking|because)\b.*$")
 
 # Letters of a word, Latin letters with accents included ("Dufresne-Aubé said", "Ijūin said").
-_ASCII_LETTERS = string.ascii_letters + "".join(
-    chr(c) for c in range(0xC0, 0x250) if c not in (0xD7, 0xF7)
-)
+_ASCII_LETTERS = string.ascii_letters + "".join(chr(c) for c in range(0xC0, 0x250) if c not in (0xD7, 0xF7))
 _WORD = re.compile(rf"{LETTER}(?:{LETTER}|['’\-])*")
 _ACCORDING_TO = re.compile(r"\b[Aa]ccording to\s+([^,;:\x00]{2,160}?)(?=\s*[,;:.]\s|\s*[.;]?$|\s*\x00)")
 _BY_ENTITY = re.compile(rf"\bby\s+((?:the\s+)?{NAME_TOKEN}(?:\s+(?:of\s+|for\s+|and\s+)?{NAME_TOKEN})*)")
@@ -118,9 +116,7 @@ _AS_SOURCE_SAID = re.compile(
     r"(?:said|says|told|noted|stressed|pointed out|made clear|reminded|put it|wrote|warned|argued)\b[^,\x00]*,"
 )
 # The first past-tense verb of a sentence ("backed", "went"): where a main clause's subject ends.
-_FIRST_PAST_VERB = re.compile(
-    rf"(?<=\s)(?:[a-z]+ed|{word_alternation(_LEXICON.irregular_past_verbs)})\b"
-)
+_FIRST_PAST_VERB = re.compile(rf"(?<=\s)(?:[a-z]+ed|{word_alternation(_LEXICON.irregular_past_verbs)})\b")
 _MAIN_SUBJECT = re.compile(
     rf"((?:{_SUBJECT_WORD}|on|in)(?:\s+(?:{_SUBJECT_WORD})){{0,11}})\s+"
     rf"(?:(?:{word_alternation(_LEXICON.adverbs_before_main_verb)})\s+)?"
@@ -495,7 +491,7 @@ def _coordinated_subject(masked: str, spans: list[tuple[int, int]]) -> Found | N
 
 
 def _trailing_attribution(masked: str, spans: list[tuple[int, int]]) -> Found | None:
-    """", the ministry said." closing a sentence whose body has its own reporting verb: the outer source (D6).
+    """ ", the ministry said." closing a sentence whose body has its own reporting verb: the outer source (D6).
 
     "Japan protested the launch and warned of countermeasures, the ministry said." is the ministry's report.
     """

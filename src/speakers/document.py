@@ -123,7 +123,12 @@ def attribute_document(
             # Codebook D16: a transcript's title (a press conference, remarks, a speech) is its publisher's.
             out.append(
                 SentenceSpeaker(
-                    str(issuer.publisher), None, issuer.publisher_role, "issuer", "author", str(issuer.publisher)
+                    str(issuer.publisher),
+                    None,
+                    issuer.publisher_role,
+                    "issuer",
+                    "author",
+                    str(issuer.publisher),
                 )
             )
             continue

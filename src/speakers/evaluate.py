@@ -209,7 +209,9 @@ def annotator_agreement(directory: Path) -> dict[str, dict[str, Any]]:
                 rows["all"].append(row)
         for name in sorted(rows, key=lambda k: (k == "all", k)):
             values = rows[name]
-            out.setdefault(name, {"n": len(values)})[gold] = [sum(v) / len(values) for v in zip(*values)]
+            out.setdefault(name, {"n": len(values)})[gold] = [
+                sum(v) / len(values) for v in zip(*values, strict=True)
+            ]
     return out
 
 
@@ -349,7 +351,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--run", help="a run directory whose role head is the fallback (multitask or speaker_role)"
     )
     parser.add_argument(
-        "--set", choices=[*SETS, "all", "both"], default="all", help="one set, or all of them (\"both\": all)"
+        "--set", choices=[*SETS, "all", "both"], default="all", help='one set, or all of them ("both": all)'
     )
     parser.add_argument(
         "--errors", help="write each set's wrong sentences to ERRORS.<set>.jsonl for error analysis"

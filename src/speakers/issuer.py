@@ -313,7 +313,11 @@ def _publisher_in(lines: Sequence[str]) -> tuple[str | None, str | None]:
 def _bare_country(line: str) -> str | None:
     """The country a header line names and nothing else ("Republic of the Philippines"), or ``None``."""
     line = line.strip().rstrip(".")
-    bare = re.sub(r"^(?:[Tt]he\s+)?(?:(?:People's\s+|Federal\s+)?Republic\s+of\s+(?:the\s+)?|Kingdom\s+of\s+)?", "", line)
+    bare = re.sub(
+        r"^(?:[Tt]he\s+)?(?:(?:People's\s+|Federal\s+)?Republic\s+of\s+(?:the\s+)?|Kingdom\s+of\s+)?",
+        "",
+        line,
+    )
     match = COUNTRY_PATTERN.fullmatch(bare)
     return _COUNTRY_CANONICAL[match.group(1)] if match else None
 
@@ -355,7 +359,9 @@ _GROUP_STATEMENT = re.compile(
 _MISSION_OF = re.compile(
     r"^((?:Permanent\s+)?(?:Embassy|Consulate(?:\s+General)?|Mission))\s+of\s+(?:the\s+)?(.+?)\s+((?:in|to)\s+.+)$"
 )
-_FORMAL_STYLE = re.compile(r"^(?:(?:People's|Federal|Socialist|Democratic)\s+)*(?:Republic|Kingdom)\s+of\s+(?:the\s+)?")
+_FORMAL_STYLE = re.compile(
+    r"^(?:(?:People's|Federal|Socialist|Democratic)\s+)*(?:Republic|Kingdom)\s+of\s+(?:the\s+)?"
+)
 _MINISTRY_OF = re.compile(r"^((?:Ministry|Department) of [A-Z][\w ]*?) of (?:the )?(.+)$")
 _INSTITUTIONAL = re.compile(
     r"\b(?:" + "|".join(map(re.escape, _LEXICON.institutional_publisher_words)) + r")\b"
@@ -463,9 +469,15 @@ def _other_body_in(lines: Sequence[str]) -> str | None:
         while len(parts) > 1 and person_in(parts[-1]):  # "Ministry of ... and The Hon Ann Holt MP"
             parts.pop()
         field = " and ".join(parts)
-        if field and _BODY_WORDS.search(field) and not any(c.isdigit() for c in field) and len(field) <= 80:
-            if not document_kind_of_line(field) and not _BYLINE.match(field):
-                return field
+        if (
+            field
+            and _BODY_WORDS.search(field)
+            and not any(c.isdigit() for c in field)
+            and len(field) <= 80
+            and not document_kind_of_line(field)
+            and not _BYLINE.match(field)
+        ):
+            return field
     return None
 
 

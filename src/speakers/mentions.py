@@ -181,7 +181,9 @@ class DocumentNames:
         """An official document issued by one body (whose own country's name stands for it)."""
         return (
             bool(self.author)
-            and (self.genre in OFFICIAL_GENRES or self.genre == "transcript")  # a speech: its speaker's own voice
+            and (
+                self.genre in OFFICIAL_GENRES or self.genre == "transcript"
+            )  # a speech: its speaker's own voice
             and "(joint statement)" not in str(self.author)
         )
 
@@ -307,7 +309,11 @@ class DocumentNames:
             part = DocumentNames(genre=self.genre, author=self.author, title=self.title)
             for text in self.unregistered:
                 # "Mr. HOLT Ann" registers "Holt Ann"; "Ijuin" is "Ijūin" without its accent
-                if token in text or token.upper() in text or (token.isascii() and token in fold_accents(text)):
+                if (
+                    token in text
+                    or token.upper() in text
+                    or (token.isascii() and token in fold_accents(text))
+                ):
                     part.register(text)
             found = self.names_by_token[token] = (part.names.get(token), part.titles)
         return found
