@@ -519,3 +519,11 @@ def test_a_relayed_source_with_an_appositive_and_office_words_in_names() -> None
     assert got[1][0] == "Dewi Sari"
     assert got[2][0] == "Eduardo Lacuna"  # "Policy" is part of the office, not of the name
     assert got[3] == ("narrator", None)  # "Such claims": a determiner and a noun, not a source that claims
+
+
+def test_a_wire_dateline_and_a_time_are_not_part_of_the_source() -> None:
+    got = speakers(
+        ["Headline", "WASHINGTON, Dec 2 (Harbor Wire) - The United States on Monday said it would act."],
+        genre="news",
+    )
+    assert got[1] == ("United States", "The United States")

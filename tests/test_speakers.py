@@ -382,3 +382,31 @@ def test_a_countryless_ministry_in_an_official_statement_is_the_issuers_countrys
         "According to the Ministry of Defense, the missile flew for about 74 minutes.\n"
     )
     assert speaker_records(ingest_article(raw))[-1]["speaker"] == "Japanese Ministry of Defense"
+
+
+OUTLET_INTERVIEW = """Ambassador Ann Holt's Interview with Harbor Daily
+
+U.S. Embassy Manila
+March 9, 2023
+
+Q: Ambassador, welcome. How is the alliance today?
+
+A: It has never been stronger.
+"""
+
+SPOKESPERSON_QA = """Chinese Embassy Spokesperson Answers Journalists' Questions on the Resolution
+
+Embassy of the People's Republic of China in Japan
+2022-02-02
+
+Q: What is your comment on the resolution?
+
+A: China firmly opposes it.
+"""
+
+
+def test_an_interviews_bare_q_is_the_outlets_reporter_and_a_spokespersons_a_is_on_the_record() -> None:
+    interview = [r["speaker"] for r in speaker_records(ingest_article(OUTLET_INTERVIEW))]
+    assert interview[1] == "Harbor Daily reporter" and interview[-1] == "Ann Holt"
+    answers = [r["speaker"] for r in speaker_records(ingest_article(SPOKESPERSON_QA))]
+    assert answers[-1] == "Chinese Embassy in Japan spokesperson"  # A10: "<institution> spokesperson"

@@ -110,6 +110,15 @@ _PARTICIPLE = re.compile(r",\s+(?:" + word_alternation(_LEXICON.report_participl
 # The main subject: words up to the first verb-like lower-case word (a past tense or a common irregular verb).
 # The first word may also be "on" or "in".
 _SUBJECT_WORD = r"[A-Z][\w'’.\-]*|the|of|and|for|" + word_alternation(_LEXICON.subject_nouns)
+_TRAILING_WHEN = re.compile(
+    r"\s+(?:on|last|this|late|early)\s+(?:"
+    + word_alternation(_LEXICON.weekdays)
+    + r"|week|month|year|night)$"
+)
+# A wire dateline: "WASHINGTON/BEIJING, Dec 2 (Pacific Ledger Wire) - ", "TOKYO (Wire) — ".
+_DATELINE = re.compile(
+    r"[A-Z][A-Z/ .'\-]{1,40}(?:,\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2})?(?:\s+\([^()\x00]{1,40}\))?\s+[-–—]\s+"
+)
 # "As the minister said yesterday, ...", "As Ann Holt told me, ...": the relayed source opens the sentence.
 _AS_SOURCE_SAID = re.compile(
     r"\s*As\s+(?P<source>[^,\x00]{2,80}?(?:,\s+[^,\x00]{2,60}?,)?)\s+(?:has\s+|have\s+|had\s+|just\s+|rightly\s+)?"
@@ -285,6 +294,9 @@ def _subject_before(masked: str, end: int) -> tuple[int, int] | None:
         return None  # "The Chinese side presented its achievements and [stated]": a second verb
     if not (words[0][0].isupper() or words[0] in _PRONOUNS or words[0].islower()):
         return None
+    when = _TRAILING_WHEN.search(phrase)
+    if when and when.start() > 0:
+        e = s + when.start()  # "The United States on Monday [said]": the time is not part of the source
     return s, e
 
 
@@ -392,6 +404,12 @@ def find_source(text: str, *, heading: bool, closes_unopened: bool) -> Found | N
     :func:`quote_balance` flag (it starts inside a quotation).
     """
     masked = mask_quotes(text, closes_unopened)
+    dashed = " - " in masked[:80] or "—" in masked[:80] or "–" in masked[:80]
+    dateline = _DATELINE.match(masked) if dashed and masked[:1].isupper() else None
+    if (
+        dateline
+    ):  # "WASHINGTON, Dec 2 (Wire) - The United States said ...": the subject starts after the dateline
+        masked = MASK * dateline.end() + masked[dateline.end() :]
     # Each regex below runs only when the literal words it requires are present: most sentences have none.
     match = _ACCORDING_TO.search(masked) if "ccording to" in masked else None
     if match:

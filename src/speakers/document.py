@@ -98,10 +98,13 @@ def attribute_document(
         issuer = _answerer_from_opening(issuer, sentences, roles)
     turns: dict[str, TurnSpeaker] = {}
     askers = _askers(sentences)
+    interviewer = _interviewer(title, article.header, sentences)
 
     def turn_speaker(label: str, doc: DocumentNames) -> str:
         if label not in turns:
-            turns[label] = read_turn(label, issuer=issuer, roles=roles, doc=doc, asks=label in askers)
+            turns[label] = read_turn(
+                label, issuer=issuer, roles=roles, doc=doc, asks=label in askers, interviewer=interviewer
+            )
         return turns[label].speaker
 
     attribution_genre = genre or KIND_GENRES.get(issuer.kind or "")
@@ -179,6 +182,40 @@ def _title_is_publishers(issuer: Issuer, genre: str | None, found: Any) -> bool:
         and issuer.publisher != issuer.name
         and found.method in ("author", "narrator")
     )
+
+
+def _interviewer(title: str, header: Sequence[str], sentences: Sequence[IngestedSentence]) -> str | None:
+    """Who asks the bare "Q:" of an interview, as the document says: the interviewer an opening line names
+    ("spoke with Seo Min-ji of Hangang Broadcasting"), else the outlet's reporter when the title names the outlet
+    ("Ambassador Holt's Interview with Harbor Daily") or the outlet publishes the interview under its own name."""
+    if not _INTERVIEW.search(title):
+        return None
+    for sentence in sentences[1:3]:
+        if sentence.turn is None:
+            named = _SPOKE_WITH.search(sentence.text)
+            if named:
+                return named.group("name")
+    with_outlet = _INTERVIEW_WITH_OUTLET.search(title)
+    if with_outlet and not _TITLE_WORD.search(with_outlet.group("outlet")):
+        return f"{with_outlet.group('outlet')} reporter"
+    from src.speakers.affiliation import phrase_role
+
+    first = header[0].strip() if header else ""
+    if first and _OUTLET_NAME.fullmatch(first) and phrase_role(first) is None:
+        return f"{first} reporter"  # "Manila Bayline": the outlet that publishes its own interview
+    return None
+
+
+_INTERVIEW = re.compile(r"\bInterview\b", re.I)
+_SPOKE_WITH = re.compile(
+    r"\b(?:spoke|talked|sat down|met)\s+with\s+(?P<name>[A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+){1,2})\s+of\s+[A-Z]"
+)
+_INTERVIEW_WITH_OUTLET = re.compile(
+    r"['’]s\s+(?:\w+\s+)?Interview\s+with\s+(?:the\s+)?(?P<outlet>[A-Z][^,:;]{2,60}?)\s*$"
+)
+_TITLE_WORD = re.compile(r"\b(?:Minister|Secretary|Ambassador|President|Spokesperson|Premier|Governor)\b")
+# A header line that can be an outlet's name: two to four capitalized words, no digits.
+_OUTLET_NAME = re.compile(r"(?:The\s+)?[A-Z][\w&'’\-]+(?:\s+[A-Z][\w&'’\-]+){0,3}")
 
 
 def _askers(sentences: Sequence[IngestedSentence]) -> set[str]:

@@ -13,7 +13,7 @@ Four sets, and they mean different things:
   written the same way before the speaker rules changed. Rounds of blind error analysis (a helper describing
   causes, never quoting the text) have since guided general rules, so its figures lean towards in-sample; its
   speaker fields were annotated a second time, blind, and adjudicated (``agreement/``, ``--gold adjudicated``).
-* ``dev_suite`` (``data/dev_suite/``): **in-sample**. 10 press statements, speeches and readouts written the same
+* ``dev_suite`` (``data/dev_suite/``): **in-sample**. 20 statements, speeches, readouts, wire stories, editorials and Q&As written the same
   way, then used as development data: their errors were read while rules were written.
 * ``corpus`` (``data/corpus/``): **in-sample**. The rules were developed while reading it, and the role head was
   trained on most of it. Its documents carry no source line, so their genre and publisher are given as metadata,

@@ -557,6 +557,8 @@ def resolve_mention(mention: str, doc: DocumentNames, sentence: str = "") -> str
     source."""
     phrase = mention.strip()
     lowered = phrase.lower()
+    if lowered in ("one of them", "one of those", "another"):
+        return doc.previous()  # one of the sources just quoted: the same canonical speaker (A10)
     if phrase in _PRONOUNS:
         previous = doc.previous()
         if lowered == "they" and (previous is None or person_tokens(previous) is not None):

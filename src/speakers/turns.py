@@ -44,6 +44,9 @@ class TurnSpeaker:
     role: str | None
 
 
+_SPOKESPERSON = re.compile(r"\bSpokes(?:person|man|woman)\b", re.I)
+
+
 def _reporter(outlet: str | None) -> TurnSpeaker:
     return TurnSpeaker(f"{outlet} reporter" if outlet else "reporter", OTHER)
 
@@ -59,6 +62,7 @@ def read_turn(
     roles: DocumentRoles,
     doc: DocumentNames | None = None,
     asks: bool = False,
+    interviewer: str | None = None,
 ) -> TurnSpeaker:
     """Read one turn label.
 
@@ -69,6 +73,8 @@ def read_turn(
         doc: The document's names, to give a person the fullest form of their name.
         asks: Every turn under this label asks a question. A label that names no official then names the outlet
             whose reporter asks ("Thanh Nien:", "Radio New Zealand:"), though the outlet is in no list.
+        interviewer: Who asks a bare "Q:" in an interview, as the document says ("Seo Min-ji", "Manila Bayline
+            reporter"), or ``None``.
     """
     lexicon = load_affiliation_lexicon()
     label = label.strip().rstrip(".")
@@ -85,11 +91,17 @@ def read_turn(
             return TurnSpeaker("audience member", OTHER)
         if inside and "," in inside:  # "Q (Mainichi, Sekiya)": the outlet, then the reporter's name
             return TurnSpeaker(_full_name(inside.split(",", 1)[1].strip(), doc), OTHER)
-        return _reporter((lexicon.outlet(inside) or inside) if inside else None)
+        if inside:
+            return _reporter(lexicon.outlet(inside) or inside)
+        return TurnSpeaker(interviewer, OTHER) if interviewer else _reporter(None)
     if low in lexicon.answer_labels:
         if issuer.official:
             return TurnSpeaker(_full_name(issuer.official, doc), issuer.official_role)
-        return TurnSpeaker(issuer.name or "spokesperson", issuer.role if issuer.role != NARRATOR else None)
+        role = issuer.role if issuer.role != NARRATOR else None
+        if issuer.name and doc is not None and _SPOKESPERSON.search(doc.title):
+            # "Embassy Spokesperson Answers Questions ...": an unnamed, on-record spokesperson (codebook A10)
+            return TurnSpeaker(f"{issuer.name} spokesperson", role)
+        return TurnSpeaker(issuer.name or "spokesperson", role)
     if low in _CHAIRS and doc is not None:
         body = next((b for b in _BODIES if b.lower() in doc.title.lower()), None)
         if body:
