@@ -447,9 +447,11 @@ def find_issuer(
         author: The issuing author given by the user, or ``None``.
         publisher: The publisher given by the user (an article table's source column), or ``None``.
     """
-    issuer = _issuer(title, header, roles=roles, genre=genre, author=author, publisher=publisher)
     lines = [*header, publisher] if publisher else list(header)
     found, role = _publisher_of(title, lines)
+    issuer = _issuer(
+        title, header, (found, role), roles=roles, genre=genre, author=author, publisher=publisher
+    )
     if found is None:
         found = _other_body_in(lines)  # a think tank or university hosting the event (codebook D16: `other`)
         role = (phrase_role(found) or "other") if found else None
@@ -483,14 +485,16 @@ def _other_body_in(lines: Sequence[str]) -> str | None:
 
 def _issuer(
     title: str,
-    header: Sequence[str] = (),
+    header: Sequence[str],
+    body: tuple[str | None, str | None],
     *,
     roles: DocumentRoles,
-    genre: str | None = None,
-    author: str | None = None,
-    publisher: str | None = None,
+    genre: str | None,
+    author: str | None,
+    publisher: str | None,
 ) -> Issuer:
-    """The issuer without its publisher fields (see :func:`find_issuer`)."""
+    """The issuer without its publisher fields (see :func:`find_issuer`); ``body`` is the publishing body and its
+    role, found once by the caller."""
     kind = GENRE_KINDS.get(genre or "") or next(filter(None, map(document_kind_of_line, header)), None)
     bylined = any(_BYLINE.match(line) for line in header)
     kind = kind or kind_in_title(title) or ("news" if bylined else None)
@@ -506,7 +510,7 @@ def _issuer(
             official = named
             office = byline.split(",", 1)[1] if "," in byline else ""
             official_role = phrase_role(office) or roles.known(named) or official_role
-    found_publisher, publisher_role = _publisher_of(title, header)
+    found_publisher, publisher_role = body
     if official and official_role is None and publisher_role:
         # An official without a country in the header of a ministry's page speaks for that ministry's side.
         official_role = publisher_role
