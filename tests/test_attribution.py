@@ -279,6 +279,59 @@ def test_a_series_of_countries_is_one_subject() -> None:
     )
 
 
+def test_a_number_in_a_group_reference_counts_the_parties() -> None:
+    got = speakers(
+        [
+            "Headline",
+            "Tokyo and Seoul have begun sharing missile warning data with Washington.",
+            "The United States and Japan also discussed trade.",
+            "The three countries' defense ministers declared the system fully operational.",
+            "The two countries said they would meet again.",
+        ]
+    )
+    assert got[3][0] == "Japan, South Korea and the United States"
+    assert got[4][0] == "United States and Japan"
+    # A series of three named earlier is one group, not its last two members.
+    got = speakers(
+        [
+            "Headline",
+            "Leaders of Japan, the Philippines and the United States met in Washington.",
+            "The three leaders announced joint patrols.",
+        ]
+    )
+    assert got[2][0] == "Japan, the Philippines and the United States"
+
+
+def test_the_subject_is_the_noun_before_a_non_restrictive_clause() -> None:
+    got = speakers(
+        [
+            "Headline",
+            "The Harbor Chipmakers Council, which represents suppliers in the United States, Japan and the "
+            "Netherlands, said the rules would cost its members.",
+            '"Unilateral controls hand the market to competitors," the council said.',
+        ]
+    )
+    assert got[1] == ("Harbor Chipmakers Council", "The Harbor Chipmakers Council")
+    assert got[2] == ("Harbor Chipmakers Council", "the council")
+
+
+def test_an_inverted_mention_runs_through_the_name_after_its_description() -> None:
+    got = speakers(["Headline", '"Nobody protects us," said the group\'s chairman, Benigno Ortal.'])
+    assert got[1] == ("Benigno Ortal", "the group's chairman, Benigno Ortal")
+
+
+def test_a_regional_word_does_not_name_an_anonymous_source() -> None:
+    got = speakers(
+        [
+            "Headline",
+            "A Western diplomat who attended the hearing, speaking on condition of anonymity, said relatives "
+            "were turned away.",
+            '"It was a trial in name only," the diplomat said.',
+        ]
+    )
+    assert got[1][0] == got[2][0] == "anonymous Western diplomat"
+
+
 def test_no_source_is_narrator_or_author() -> None:
     sentences = ["A headline", "The launch was the fifth this month.", "We urge restraint."]
     assert speakers(sentences, genre="news") == [("narrator", None)] * 3
@@ -382,6 +435,9 @@ def test_a_description_before_a_name_is_part_of_the_mention() -> None:
 def test_headlines_only_count_says_verbs() -> None:
     got = speakers(["Tokyo protests Seoul court's ruling", "Body."])
     assert got[0] == ("narrator", None)
+    # Codebook D7: "vows", "accuses" in a news headline are the outlet's own summary.
+    for title in ("Canberra vows to hold its ground on tariffs", "Manila accuses coast guard of ramming"):
+        assert speakers([title, "Body."])[0] == ("narrator", None)
     got = speakers(["Rights group says China sent escapees back", "Body."])
     assert got[0] == ("Rights group", "Rights group")
 

@@ -410,3 +410,16 @@ def test_an_interviews_bare_q_is_the_outlets_reporter_and_a_spokespersons_a_is_o
     assert interview[1] == "Harbor Daily reporter" and interview[-1] == "Ann Holt"
     answers = [r["speaker"] for r in speaker_records(ingest_article(SPOKESPERSON_QA))]
     assert answers[-1] == "Chinese Embassy in Japan spokesperson"  # A10: "<institution> spokesperson"
+
+
+def test_a_trilateral_readout_counts_the_issuers_own_country_among_the_three() -> None:
+    raw = """Vice Minister Attends Trilateral Meeting with Japan and the United States
+
+Ministry of Foreign Affairs of the Republic of Korea
+Readout
+
+Vice Foreign Minister Kim Ha-neul attended a trilateral meeting in New York on Tuesday.
+
+The three countries agreed to strengthen coordination at the United Nations.
+"""
+    assert roles(raw)[-1] == ("South Korea, Japan and the United States", "joint", "mention")

@@ -172,6 +172,9 @@ _AFTER_INVERTED_MENTION = re.compile(
 )
 
 
+_NON_RESTRICTIVE = re.compile(r"(?:which|who|whose)\s")
+
+
 def _is_bare_name(segment: str) -> bool:
     tokens = segment.split()
     return 1 <= len(tokens) <= 5 and all(NAME_TOKEN_RE.fullmatch(t) for t in tokens)
@@ -232,7 +235,14 @@ def _subject_before(masked: str, end: int) -> tuple[int, int] | None:
         offset += len(part) + 1
     if not segments:
         return None
-    if trailing_comma and len(segments) >= 2:
+    relative = next(
+        (k for k in range(len(segments) - 1, 0, -1) if _NON_RESTRICTIVE.match(segments[k][1])), None
+    )
+    if trailing_comma and relative is not None:
+        # "The Council, which represents suppliers in Japan and the Netherlands, said": the noun before the clause.
+        s, p = segments[relative - 1]
+        chosen = (s, s + len(p))
+    elif trailing_comma and len(segments) >= 2:
         (a_start, a), (b_start, b) = segments[-2], segments[-1]
         lead = _LEADING_CONNECTIVES.match(a)
         if lead:
@@ -350,7 +360,16 @@ def _object_after(text: str, start: int) -> tuple[int, int] | None:
     if not phrase or len(phrase.split()) > 12:
         return None
     s = start + lead
+    if len(phrase) == len(match.group(0)) and not _is_bare_name(phrase):
+        # '"...," said the group's chairman, Jane Smith.': a description and the name after it (codebook A9).
+        named = _NAME_AFTER_DESCRIPTION.match(text, start + match.end())
+        if named:
+            return s, named.end(1)
     return s, s + len(phrase)
+
+
+# The name closing an inverted mention after its description (", Jane Smith." at the end of the sentence).
+_NAME_AFTER_DESCRIPTION = re.compile(r",\s+([A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+){1,3})\s*[.!?]?[\s\x00]*$")
 
 
 class Found(NamedTuple):
@@ -566,8 +585,10 @@ def join_parties(names: list[str]) -> str | None:
 # Two capitalized phrases joined by "and" ("the United States and Japan"). The first phrase is matched without
 # a leading "the": such a match would end at the same place as the one starting at the capital after "the", and
 # parties finds the same countries in both, while a pattern starting with a capital is scanned twice as fast.
+# A series before them ("Japan, the Philippines and the United States") belongs to the same match.
 _CONJOINED_NAMES = re.compile(
-    r"([A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,3})\s+and\s+"
+    r"((?:[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,3},\s+(?:the\s+)?){0,6}"
+    r"[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,3}),?\s+and\s+"
     r"((?:the\s+)?[A-Z][\w.'’\-]*(?:\s+[A-Z][\w.'’\-]*){0,3})"
 )
 # Country words as bare substrings, without the word boundaries of COUNTRY_PATTERN.
@@ -595,13 +616,19 @@ def _names_two_countries(text: str) -> bool:
     return False
 
 
-def last_pair_named(text: str) -> str | None:
-    """The last two or more countries named together in a sentence ("the United States and Japan"), if any."""
+def last_pair_named(text: str, size: int | None = None) -> str | None:
+    """The last two or more countries named together in a sentence ("the United States and Japan", "Japan, the
+    Philippines and the United States"), if any; with ``size``, the last group of that many."""
     if " and " not in text or not _names_two_countries(text):
         return None  # no pair of countries can be named here: skip the (slow) pair regex
     last = None
     for match in _CONJOINED_NAMES.finditer(text):
         pair = parties(match.group(0))
-        if pair:
+        if pair and (size is None or party_count(pair) == size):
             last = pair
     return last
+
+
+def party_count(speaker: str) -> int:
+    """How many parties a joined speaker names ("Japan, the Philippines and the United States" -> 3)."""
+    return len(re.split(r",\s+|\s+and\s+", speaker))

@@ -31,6 +31,7 @@ from src.speakers.cues import (
     join_parties,
     last_pair_named,
     parties,
+    party_count,
 )
 from src.speakers.lexicon import load_lexicon, word_alternation
 
@@ -163,6 +164,7 @@ class DocumentNames:
     # Parties last named together ("United States and Japan") before the sentences in ``unscanned``.
     last_pair: str | None = None
     unscanned: list[str] = field(default_factory=list)  # later sentences, not yet searched for such parties
+    read_texts: list[str] = field(default_factory=list)  # every sentence read so far, in order
     turn_names: dict[str, str] = field(default_factory=dict)  # turn label -> speaker
     opening: tuple[str, ...] = ()  # the first sentences after the title (who met whom)
     own_country: str | None = None  # the country an official author speaks for ("Ann Holt" -> United States)
@@ -187,12 +189,22 @@ class DocumentNames:
             and "(joint statement)" not in str(self.author)
         )
 
-    def pair(self) -> str | None:
-        """Parties last acting together: the latest joint speaker, else the latest countries named together."""
+    def pair(self, size: int | None = None) -> str | None:
+        """Parties last acting together: the latest joint speaker, else the latest countries named together.
+
+        With ``size`` ("the three countries"), the latest group of that many parties, else any group.
+        """
         for speaker in reversed(self.speakers):
             # parties joins two or more countries with " and ": a speaker without it cannot be a pair.
-            if " and " in speaker and "(" not in speaker and parties(speaker) == speaker:
+            joined = " and " in speaker and "(" not in speaker and parties(speaker) == speaker
+            if joined and (size is None or party_count(speaker) == size):
                 return speaker
+        if size is not None:
+            for text in reversed(self.read_texts):
+                # Named as a series, else named apart in one sentence ("Tokyo and Seoul ... with Washington").
+                found = last_pair_named(text, size) or parties(text)
+                if found and party_count(found) == size:
+                    return found
         return self.named_pair()
 
     def named_pair(self) -> str | None:
@@ -216,6 +228,7 @@ class DocumentNames:
                 self.last_pair = speaker  # parties acting together, more recent than any earlier sentence
                 self.unscanned.clear()
         self.unscanned.append(text)
+        self.read_texts.append(text)
 
     def persons_pair(self) -> str | None:
         """The two people who met, in order of mention ("A and B" of a readout of their meeting): the first two
@@ -604,15 +617,35 @@ def resolve_mention(mention: str, doc: DocumentNames, sentence: str = "") -> str
     return _resolve_single(phrase, doc, sentence=sentence)
 
 
+_GROUP_SIZE = {"both": 2, "two": 2, "three": 3, "four": 4}
+_ONE_PER_PARTY_NOUNS = frozenset({"leaders", "sides", "parties", "powers", "allies", "partners"})
+
+
 def _group(lowered: str, doc: DocumentNames) -> str | None:
-    """The parties a group reference stands for ("The two ministers", "Both sides", "They")."""
+    """The parties a group reference stands for ("The two ministers", "Both sides", "They"); a number in it
+    ("the three countries") asks for a group of that many."""
     if doc.genre == "joint_statement" and doc.author:
         return doc.author
+    words = re.findall(r"[a-z]+", lowered)
+    # A number counts parties only with a noun of states or of one person per state ("the four principals" of a
+    # two-plus-two meeting are two parties).
+    counted = any(w in _STATE_GROUP_NOUNS or w in _ONE_PER_PARTY_NOUNS for w in words)
+    size = next((_GROUP_SIZE[w] for w in words if w in _GROUP_SIZE), None) if counted else None
     if doc.genre == "readout":
         # The people who met, else the parties the title names ("U.S.-Philippines 2+2 Dialogue").
-        people = None if any(w in lowered for w in _STATE_GROUP_NOUNS) else doc.persons_pair()
-        return people or parties(doc.title.replace("-", " and ")) or doc.pair()
-    return doc.pair()
+        people = (
+            None if any(w in lowered for w in _STATE_GROUP_NOUNS) or (size or 2) > 2 else doc.persons_pair()
+        )
+        named = parties(doc.title.replace("-", " and "))
+        own = max(doc.own_countries, key=len, default=None)  # {"South Korea", "Korea"}: one country
+        one_own = own is not None and all(country in own for country in doc.own_countries)
+        if named and size and party_count(named) == size - 1 and one_own and str(own) not in named:
+            # "Minister Attends Trilateral Meeting with Japan and the United States": the issuer's side too
+            named = join_parties([str(own), *re.split(r",\s+|\s+and\s+(?:the\s+)?", named)])
+        if named and size and party_count(named) != size:
+            named = None
+        return people or named or doc.pair(size)
+    return doc.pair(size)
 
 
 def _resolve_single(
