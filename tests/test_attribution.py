@@ -497,6 +497,10 @@ def test_speaker_normalization() -> None:
     assert lenient_speaker("Republic of Korea and Japan (joint statement)") == lenient_speaker(
         "Japan and South Korea (joint statement)"
     )
+    assert lenient_speaker("Embassy of the People's Republic of China in Japan") == lenient_speaker(
+        "Chinese Embassy in Japan"
+    )
+    assert lenient_speaker("Chinese Embassy in Japan") != lenient_speaker("Chinese Embassy in Australia")
     assert lenient_speaker("Ann Holt") != lenient_speaker("Ann Holt and Bo Lin")
 
 

@@ -241,6 +241,25 @@ def test_a_transcript_title_is_its_publishers() -> None:
     assert records[1]["speaker"] == "Ann Holt"
 
 
+def test_a_title_is_the_publishers_when_the_document_has_turns_whatever_its_genre() -> None:
+    # A ministry's regular press conference filed under the genre `spokesperson` is still a transcript (D16).
+    from src.speakers import attribute_sentences
+
+    found = attribute_sentences(
+        [
+            "Foreign Ministry Spokesperson Lan Qiyu's Regular Press Conference on May 2, 2023",
+            "Good afternoon.",
+            "What is China's response?",
+        ],
+        genre="spokesperson",
+        publisher="Ministry of Foreign Affairs of the People's Republic of China",
+        turns=[None, "Lan Qiyu", "Reuters"],
+    )
+    assert found[0].speaker == "Ministry of Foreign Affairs of the People's Republic of China"
+    assert (found[0].role, found[0].role_source) == ("china_government", "issuer")
+    assert found[1].speaker == "Lan Qiyu"
+
+
 def test_in_an_owners_interview_the_untitled_name_after_with_asks() -> None:
     from src.speakers.affiliation import DocumentRoles
     from src.speakers.issuer import find_issuer

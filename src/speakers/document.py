@@ -118,11 +118,12 @@ def attribute_document(
         own_country=_country_of_role(issuer.role) or _country_named(issuer, article.header),
     )
     speaks_as_narrator = issuer.kind in VOICE_KINDS or GENRE_KINDS.get(genre or "") in VOICE_KINDS
+    has_turns = any(s.turn for s in sentences)
     out: list[SentenceSpeaker] = []
     role_of: dict[str, str] = {}
     for index, (sentence, found) in enumerate(zip(sentences, attributions, strict=True)):
         role, source, cue = None, None, found.mention or found.speaker
-        if index == 0 and _title_is_publishers(issuer, genre, found):
+        if index == 0 and _title_is_publishers(issuer, genre, found, has_turns):
             # Codebook D16: a transcript's title (a press conference, remarks, a speech) is its publisher's.
             out.append(
                 SentenceSpeaker(
@@ -173,9 +174,14 @@ def _unidentified_reporters(
     ]
 
 
-def _title_is_publishers(issuer: Issuer, genre: str | None, found: Any) -> bool:
-    """Whether the title of this document belongs to its publisher rather than the person who speaks in it."""
-    transcript = (GENRE_KINDS.get(genre) if genre else issuer.kind) in ("press_conference", "remarks")
+def _title_is_publishers(issuer: Issuer, genre: str | None, found: Any, has_turns: bool) -> bool:
+    """Whether the title of this document belongs to its publisher rather than the person who speaks in it.
+
+    A document with turn labels is a transcript whatever its genre says (a ministry's regular press conference
+    filed as a spokesperson's document).
+    """
+    kind = GENRE_KINDS.get(genre) if genre else issuer.kind
+    transcript = has_turns or kind in ("press_conference", "remarks")
     return (
         transcript
         and issuer.publisher is not None

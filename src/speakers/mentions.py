@@ -752,6 +752,9 @@ _FORMAL_STATE = re.compile(
     r"\b(?:people's republic of|democratic people's republic of|republic of|kingdom of|state of)\s+"
 )
 _OF_PLACE = re.compile(r"^(.+?)\s+of\s+(.+)$")
+_MISSION_OF_PLACE = re.compile(
+    r"^(embassy|consulate(?: general)?|mission)\s+of\s+(.+?)\s+((?:in|to)\s+\S.*)$"
+)
 
 
 @lru_cache(maxsize=1)
@@ -778,6 +781,11 @@ def lenient_speaker(name: str | None) -> str:
     moved = _OF_PLACE.match(key)
     if moved and moved.group(2) in places.values():  # "foreign ministry of japan" -> "japan foreign ministry"
         key = f"{moved.group(2)} {moved.group(1)}"
+    mission = _MISSION_OF_PLACE.match(key)
+    if (
+        mission and mission.group(2) in places.values()
+    ):  # "embassy of china in japan" -> "china embassy in japan"
+        key = f"{mission.group(2)} {mission.group(1)} {mission.group(3)}"
     joint = re.fullmatch(r"(.+?)\s*\((joint [a-z]+)\)", key)
     if joint:
         parties = sorted(p.strip() for p in re.split(r",\s*|\s+and\s+", joint.group(1)) if p.strip())
