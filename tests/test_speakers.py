@@ -442,3 +442,18 @@ Vice Foreign Minister Kim Ha-neul attended a trilateral meeting in New York on T
 The three countries agreed to strengthen coordination at the United Nations.
 """
     assert roles(raw)[-1] == ("South Korea, Japan and the United States", "joint", "mention")
+
+
+def test_unnamed_chairs_are_a_committees_or_a_sessions() -> None:
+    from src.speakers import attribute_sentences
+
+    hearing = attribute_sentences(
+        ["Oral evidence session: supply chains", "Welcome to this session.", "Thank you."],
+        turns=[None, "The Chair", "Ms Pell"],
+    )
+    assert hearing[1].speaker == "committee chair"
+    session = attribute_sentences(
+        ["Speech by Defense Minister Ann Holt at the Harbor Dialogue, Fourth Plenary Session", "Welcome."],
+        turns=[None, "CHAIR"],
+    )
+    assert (session[1].speaker, session[1].role) == ("session chair", "other")

@@ -226,6 +226,7 @@ _QUESTIONER = re.compile(
     r"\b(?:reporter|journalist|correspondent|questioner|audience member|moderator|chair)\b", re.I
 )
 _FIRST_PERSON = re.compile(r"\b(?:I|we|We|my|our|Our|me|us)\b")
+_FIRST_PERSON_SUBJECT = re.compile(r",\s+(?:and|but|so)\s+(?:I|we)\b")
 
 
 def _source_in_turn(
@@ -255,6 +256,8 @@ def _source_in_turn(
         return Attribution(referent, mention, found.method) if referent else None
     if _FIRST_PERSON.search(mention) or mention.split()[0].lower() in ("they", "it"):
         return None
+    if _FIRST_PERSON_SUBJECT.search(text, found.end):
+        return None  # "X and Y have agreed to ..., and we are willing to ...": the speaker's own account
     speaker = resolve_mention(mention, doc)
     if not speaker or speaker in (turn_speaker, NARRATOR) or turn_speaker in speaker:
         return None

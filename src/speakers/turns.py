@@ -55,6 +55,21 @@ def _full_name(name: str, doc: DocumentNames | None) -> str:
     return doc.full_name(name) if doc is not None and name else name
 
 
+_HEARING = re.compile(r"\b(?:committee|hearing|evidence|inquiry|subcommittee)\b", re.I)
+_SESSION = re.compile(r"\b(?:session|plenary|panel|dialogue|forum|conference|symposium)\b", re.I)
+
+
+def _unnamed_chair(label: str, doc: DocumentNames | None) -> str:
+    """A moderator label without a name: a chair of a hearing is "committee chair" (codebook A10), of a
+    conference session "session chair"; other labels as written ("moderator", "host")."""
+    if not label.startswith("chair"):
+        return label
+    title = doc.title if doc is not None else ""
+    if _HEARING.search(title):
+        return "committee chair"
+    return "session chair" if _SESSION.search(title) else "chair"
+
+
 def read_turn(
     label: str,
     *,
@@ -109,13 +124,22 @@ def read_turn(
     if base in lexicon.country_of and lexicon.country_of[base] == base:
         return TurnSpeaker(f"{base} delegation", lexicon.role_of_country(base))
     words = title_case(base).split()
+    if len(words) > 1 and words[0].casefold() == "the":
+        words = words[1:]  # "The Chair"
     if words and words[0].casefold() in lexicon.moderator_labels:
         named = strip_titles(" ".join(words[1:])) if len(words) > 1 else inside
         role = roles.known(named) if named else None
         if role is None:
             speaks_for_issuer = issuer.is_official and issuer.role not in (None, JOINT, NARRATOR)
             role = issuer.role if speaks_for_issuer else OTHER
-        return TurnSpeaker(_full_name(named, doc) if named else words[0].casefold(), role)
+        if named:
+            return TurnSpeaker(_full_name(named, doc), role)
+        speaker = _unnamed_chair(words[0].casefold(), doc)
+        if speaker != words[0].casefold() and (issuer.name is None or issuer.name == issuer.official):
+            # A hearing's or a session's chair does not speak for the official who gives evidence or a speech:
+            # a conference chair is `other`; a committee's state (D9) is left to the role head.
+            role = None if speaker == "committee chair" else OTHER
+        return TurnSpeaker(speaker, role)
     titled = title_case(PARENTHETICAL.sub("", base).strip())
     person = person_tokens(titled)
     if person and base.isupper():
