@@ -332,6 +332,21 @@ def test_a_regional_word_does_not_name_an_anonymous_source() -> None:
     assert got[1][0] == got[2][0] == "anonymous Western diplomat"
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Those who argue that history no longer matters should talk to the families.",
+        "Trainees in Japan, some of whom have reported unpaid wages, are worried.",
+        "Excellencies, distinguished guests, a very warm welcome to Kuala Lumpur.",
+        "Friendlier travel rules, however, do not erase what happened.",
+    ],
+)
+def test_a_relative_pronoun_an_article_before_a_bare_verb_or_a_plural_noun_is_no_source(
+    sentence: str,
+) -> None:
+    assert speakers(["Headline", sentence])[1] == ("narrator", None)
+
+
 def test_no_source_is_narrator_or_author() -> None:
     sentences = ["A headline", "The launch was the fifth this month.", "We urge restraint."]
     assert speakers(sentences, genre="news") == [("narrator", None)] * 3

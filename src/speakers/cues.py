@@ -481,7 +481,7 @@ def find_source(text: str, *, heading: bool, closes_unopened: bool) -> Found | N
                 return Found(span[0], span[1], "quote_inversion")
             continue
         span = _subject_before(masked, verb_start)
-        if span is not None:
+        if span is not None and _noun_phrase_before_verb(masked[span[0] : span[1]], verb):
             method = "quote_inversion" if MASK in prefix else "subject_verb"
             return Found(span[0], span[1], method)
     coordinated = _coordinated_subject(masked, spans)
@@ -512,6 +512,23 @@ def _main_clause_subject(masked: str) -> tuple[int, int] | None:
     if masked[span[0] : span[1]].split()[0].lower() in ("our", "my", "we", "i"):
         return None  # "Our three nations met ... and reaffirmed": the document's own voice
     return span
+
+
+_RELATIVE_END = frozenset({"who", "whom", "which", "that"})
+# Speech verbs in their bare form ("welcome", "note"): after "a" or "an" they are nouns.
+_BASE_FORMS = frozenset(
+    v for v in SPEECH_VERBS if not v.endswith("s") and {f"{v}s", f"{v}es", f"{v[:-1]}ies"} & SPEECH_VERBS
+)
+
+
+def _noun_phrase_before_verb(subject: str, verb: str) -> bool:
+    """Whether a subject and the speech verb after it make a report: not "Those who [argue]" or "some of whom
+    [reported]" (a relative pronoun is no source), nor "a very warm [welcome]" (an article and a bare verb form
+    make a noun)."""
+    words = subject.split()
+    if words[-1].lower() in _RELATIVE_END:
+        return False
+    return not (words[0].lower() in ("a", "an") and verb in _BASE_FORMS)
 
 
 def _coordinated_subject(masked: str, spans: list[tuple[int, int]]) -> Found | None:
