@@ -464,7 +464,19 @@ def test_headlines_only_count_says_verbs() -> None:
             "joint_statement",
             "Joint Statement of the Foreign Ministers of the United States, Japan and the Republic of Korea",
             "Ministry of Foreign Affairs of Japan",
-            "United States, Japan and South Korea (joint statement)",
+            "United States, Japan and the Republic of Korea (joint statement)",
+        ),
+        (
+            "joint_statement",
+            "Joint Press Statement of the Japan-China-ROK Trilateral Foreign Ministers' Meeting",
+            "Ministry of Foreign Affairs of Japan",
+            "Japan, China and the Republic of Korea (joint statement)",
+        ),
+        (
+            "joint_statement",
+            "Joint Statement of the People's Republic of China and Japan",
+            "Ministry of Foreign Affairs of Japan",
+            "China and Japan (joint statement)",
         ),
         (
             "joint_statement",

@@ -388,9 +388,17 @@ def canonical_publisher(publisher: str) -> str:
     return alias(publisher)
 
 
+_FORMAL_KOREA = re.compile(r"\b(?:Republic of Korea|ROK)\b")
+
+
 def _joint_parties(text: str) -> str | None:
+    """The parties a joint statement's title names, in its order. South Korea keeps the formal name the
+    governments' joint documents give it ("Japan, the Republic of Korea and the United States") when the title
+    uses it ("Republic of Korea", "ROK"); other states take their short names."""
     names = [_COUNTRY_CANONICAL[m.group(1)] for m in COUNTRY_PATTERN.finditer(text)]
     names = [n for n in dict.fromkeys(names) if n != "ASEAN"] or list(dict.fromkeys(names))
+    if _FORMAL_KOREA.search(text):
+        names = ["Republic of Korea" if n == "South Korea" else n for n in names]
     return join_parties(names)
 
 
