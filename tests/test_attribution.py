@@ -347,6 +347,22 @@ def test_a_relative_pronoun_an_article_before_a_bare_verb_or_a_plural_noun_is_no
     assert speakers(["Headline", sentence])[1] == ("narrator", None)
 
 
+def test_a_spokesperson_for_a_body_named_after_a_comma_is_that_person() -> None:
+    got = speakers(["Headline", "A spokesperson for the institute, Liza Magbanua, said the data were sound."])
+    assert got[1][0] == "Liza Magbanua"
+
+
+def test_styles_and_letters_around_a_name_are_not_part_of_it() -> None:
+    got = speakers(
+        [
+            "Headline",
+            "The Hon Penelope Marchbank MP, Minister for Trade, met business leaders.",
+            "Minister Marchbank said the talks went well.",
+        ]
+    )
+    assert got[2][0] == "Penelope Marchbank"
+
+
 def test_no_source_is_narrator_or_author() -> None:
     sentences = ["A headline", "The launch was the fifth this month.", "We urge restraint."]
     assert speakers(sentences, genre="news") == [("narrator", None)] * 3

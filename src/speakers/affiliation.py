@@ -267,6 +267,10 @@ class DocumentRoles:
 
     def remember(self, name: str, role: str) -> None:
         """Record that ``name`` speaks for ``role`` (the first evidence wins)."""
+        words = name.split()
+        while len(words) > 2 and words[-1].upper() in load_lexicon().postnominals:
+            words.pop()  # "Penelope Marchbank MP"
+        name = " ".join(words)
         self._known.setdefault(name.casefold(), role)
         for word in name.casefold().split():
             if self._known_words.setdefault(word, role) != role:

@@ -86,6 +86,7 @@ class Lexicon:
     countries: Mapping[str, str]
     capitals: frozenset[str]
     parties_with_the: frozenset[str]
+    postnominals: frozenset[str]
     demonyms: Mapping[str, str]
     capital_demonyms: Mapping[str, str]
     possessive_adjectives: Mapping[str, str]

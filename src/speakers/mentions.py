@@ -282,6 +282,8 @@ class DocumentNames:
         if tokens[-1].endswith(("'s", "’s")):
             # "Lloyd Austin's": the name is the part before "'s".
             tokens = [*tokens[:-1], tokens[-1][:-2]]
+        while len(tokens) > 2 and tokens[-1].rstrip(",").upper() in _POSTNOMINALS:
+            tokens = tokens[:-1]  # "the Hon. Penelope Marchbank MP": letters after a name are not part of it
         # The name is the longest tail of the run without a title, place or institution word; it needs two
         # words, so most runs ("The United States", "Foreign Minister") are rejected on their last two.
         if tokens[-1].endswith(".") or _stops_name(tokens[-1]) or _stops_name(tokens[-2]):
@@ -290,6 +292,8 @@ class DocumentNames:
         while cut and not _stops_name(tokens[cut - 1]):
             cut -= 1
         name, tokens = tokens[cut:], tokens[:cut]
+        while len(name) > 2 and name[0].lower() in _LEXICON.honorifics:
+            tokens, name = [*tokens, name[0]], name[1:]  # "The Hon Ann Holt": "Hon" is a style, not a name
         if len(name) > 3 or name[0].endswith("."):
             return
         full = " ".join(name)
@@ -510,6 +514,10 @@ def _unnamed_spokesperson(phrase: str, doc: DocumentNames) -> str | None:
     spokesman", "a ministry spokesman" after the Chinese foreign ministry spoke -> "Chinese foreign ministry
     spokesman"."""
     spokes = _SPOKESPERSON_FOR.match(phrase)
+    if spokes and "," in spokes.group(2) and person_tokens(spokes.group(2).rsplit(",", 1)[1]):
+        return (
+            None  # "A spokesperson for the institute, Jane Smith": the name after the description speaks (A9)
+        )
     if spokes:
         body = _resolve_single(spokes.group(2), doc)
         return f"{body} {spokes.group(1).lower()}" if body else None
@@ -617,6 +625,8 @@ def resolve_mention(mention: str, doc: DocumentNames, sentence: str = "") -> str
     return _resolve_single(phrase, doc, sentence=sentence)
 
 
+# Letters written after a name (honours, parliamentary seats): not part of the name.
+_POSTNOMINALS = frozenset(_LEXICON.postnominals)
 _GROUP_SIZE = {"both": 2, "two": 2, "three": 3, "four": 4}
 _ONE_PER_PARTY_NOUNS = frozenset({"leaders", "sides", "parties", "powers", "allies", "partners"})
 
