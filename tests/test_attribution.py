@@ -267,6 +267,15 @@ def test_a_capital_speaking_is_its_government() -> None:
 def test_a_country_side_is_the_country() -> None:
     got = speakers(["Headline", "The Japanese side expressed concern over the launches."], genre="readout")
     assert got[1] == ("Japan", "The Japanese side")
+    got = speakers(["Headline", "The Cambodian side reiterated its position."], genre="readout")
+    assert got[1] == ("Cambodia", "The Cambodian side")
+
+
+def test_a_countrys_possessive_before_a_body_is_its_adjective() -> None:
+    got = speakers(["Headline", "Taiwan's Ministry of National Defense said it tracked 42 aircraft."])
+    assert got[1][0] == "Taiwanese Ministry of National Defense"
+    got = speakers(["Headline", "The Netherlands' foreign ministry said it would summon the envoy."])
+    assert got[1][0] == "Dutch foreign ministry"
 
 
 def test_a_series_of_countries_is_one_subject() -> None:
@@ -544,6 +553,9 @@ def test_speaker_normalization() -> None:
         "Chinese Embassy in Japan"
     )
     assert lenient_speaker("Chinese Embassy in Japan") != lenient_speaker("Chinese Embassy in Australia")
+    assert lenient_speaker("Taiwan's Mainland Affairs Council") == lenient_speaker(
+        "Taiwanese Mainland Affairs Council"
+    )
     assert lenient_speaker("Ann Holt") != lenient_speaker("Ann Holt and Bo Lin")
 
 

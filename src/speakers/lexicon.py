@@ -155,6 +155,17 @@ def _parse(data: Any, path: Path) -> Lexicon:
                 raise DataError(
                     path, None, "countries", f"{inner!r} is inside {outer!r} but names another country"
                 )
+    # Every country word's possessive ("Taiwan's Ministry of National Defense" -> "Taiwanese ...") and every
+    # capital's adjective follow from the country adjectives; entries written in the file take precedence.
+    adjectives = values["country_adjectives"]
+    possessives = {
+        (f"{word}'" if word.endswith("s") else f"{word}'s"): adjectives[country]
+        for word, country in countries.items()
+        if country in adjectives
+    }
+    values["possessive_adjectives"] = {**possessives, **values["possessive_adjectives"]}
+    capitals = {w: adjectives[countries[w]] for w in values["capitals"] if countries.get(w) in adjectives}
+    values["capital_demonyms"] = {**capitals, **values["capital_demonyms"]}
     return Lexicon(**values)
 
 

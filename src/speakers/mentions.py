@@ -786,6 +786,7 @@ def lenient_speaker(name: str | None) -> str:
     for long, short in _LENIENT_PHRASES:
         key = key.replace(long, short)
     pattern, places = _lenient_places()
+    key = re.sub(r"(?<=\w)(?<!people)['’]s?(?=\s)", "", key)  # "taiwan's ministry" -> "taiwan ministry"
     key = pattern.sub(lambda m: places[m.group()], re.sub(r"\bthe\s+", "", key))
     key = _FORMAL_STATE.sub("", key)
     moved = _OF_PLACE.match(key)
