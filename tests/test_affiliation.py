@@ -35,6 +35,8 @@ from src.speakers.turns import read_turn
         ("Embassy of Japan, Washington, D.C.", "japan_government"),
         ("Australian Embassy, Beijing", "other_government"),
         ("United States and Japan (joint statement)", "joint"),
+        ("South Korean National Security Council", "other_government"),
+        ("National Security Council", "us_government"),
         ("Ann Holt", None),
         ("the ministry", None),
         ("He", None),

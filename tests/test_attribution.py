@@ -372,6 +372,32 @@ def test_styles_and_letters_around_a_name_are_not_part_of_it() -> None:
     assert got[2][0] == "Penelope Marchbank"
 
 
+def test_a_back_reference_finds_a_body_the_text_named_without_quoting_it() -> None:
+    got = speakers(
+        [
+            "Headline",
+            "The Philippine Department of Foreign Affairs summoned China's deputy chief of mission.",
+            "The department said it would file a protest.",
+            "South Korea's National Security Council met on Tuesday.",
+            "The council condemned the launch.",
+        ]
+    )
+    assert got[2] == ("Philippine Department of Foreign Affairs", "The department")
+    assert got[4] == ("South Korean National Security Council", "The council")
+
+
+def test_a_body_named_after_its_kind_is_the_source() -> None:
+    got = speakers(
+        [
+            "Headline",
+            "The Uyghur rights group Open Door Network welcomed the decision.",
+            '"Europe has found its voice," the group said.',
+            "The think tank Asia Maritime Lookout said ships were present.",
+        ]
+    )
+    assert [g[0] for g in got[1:]] == ["Open Door Network", "Open Door Network", "Asia Maritime Lookout"]
+
+
 def test_no_source_is_narrator_or_author() -> None:
     sentences = ["A headline", "The launch was the fifth this month.", "We urge restraint."]
     assert speakers(sentences, genre="news") == [("narrator", None)] * 3

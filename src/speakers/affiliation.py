@@ -191,12 +191,19 @@ def countries_named(phrase: str) -> list[str]:
     """Countries (or bodies) a phrase names as the speaker's own, in order, through country words and
     institutions; a later country after "to", "in" or "at" is a destination and does not count."""
     lexicon = load_affiliation_lexicon()
+    institutions = list(lexicon.institution_pattern.finditer(phrase))
+    masked = lexicon.institution_pattern.sub(lambda m: " " * len(m.group()), phrase)
+    countries = [(m.start(), lexicon.country_of[m.group()]) for m in lexicon.country_pattern.finditer(masked)]
     found: list[tuple[int, str]] = [
         (m.start(), lexicon.institution_of[m.group().casefold()])
-        for m in lexicon.institution_pattern.finditer(phrase)
+        for m in institutions
+        # "South Korean National Security Council": a country written just before a body's name is its own.
+        if not any(
+            m.start() - 30 <= start < m.start() and not masked[start : m.start()].count(",")
+            for start, _ in countries
+        )
     ]
-    masked = lexicon.institution_pattern.sub(lambda m: " " * len(m.group()), phrase)
-    found += [(m.start(), lexicon.country_of[m.group()]) for m in lexicon.country_pattern.finditer(masked)]
+    found += countries
     found.sort()
     own = [
         country

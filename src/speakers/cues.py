@@ -71,6 +71,8 @@ _NOT_NAME_WORDS = _LEXICON.not_name_words
 _THE_PARTIES = _LEXICON.parties_with_the
 # Words that cannot be part of a false title ("rice farmer Jane Smith"): with one, the lower-case words before a
 # name are a clause or a noun phrase of their own.
+# Kinds of body written before a body's name ("the rights group Open Door Network").
+ORGANIZATION_NOUNS = frozenset(_LEXICON.organization_nouns)
 _NOT_IN_FALSE_TITLE = (
     _LEXICON.determiners
     | _LEXICON.indefinite
@@ -315,6 +317,12 @@ def _is_false_title(words: list[str], sentence_start: bool) -> bool:
     Jane Smith", "Human rights lawyer Jane Smith" at the start of a sentence): no determiner, function word or
     clause word among them, then a name of two or three words. (After a determiner, lower-case words before a
     capitalized one are a relative clause without "that": "an event Beijing [described]".)"""
+    if (
+        len(words) > 2
+        and words[0].lower() in ("the", "a", "an")
+        and any(w in ORGANIZATION_NOUNS for w in words[1:4])
+    ):
+        words = words[1:]  # "The Uyghur rights group Open Door Network [said]": a body named after its kind
     lower = 0
     while lower < len(words) and (
         words[lower].islower() or (lower == 0 and sentence_start and words[0][1:].islower())
@@ -325,9 +333,11 @@ def _is_false_title(words: list[str], sentence_start: bool) -> bool:
     name = words[lower:]
     return (
         lower > 0
-        and 2 <= len(name) <= 3
+        and 2 <= len(name) <= 4
         and all(
-            NAME_TOKEN_RE.fullmatch(w) and w not in _NOT_NAME_WORDS and w.lower() not in _TITLE_WORDS
+            NAME_TOKEN_RE.fullmatch(w)
+            and (w not in _NOT_NAME_WORDS or words[lower - 1] in ORGANIZATION_NOUNS)
+            and w.lower() not in _TITLE_WORDS
             for w in name
         )
     )

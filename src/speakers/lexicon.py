@@ -87,6 +87,7 @@ class Lexicon:
     capitals: frozenset[str]
     parties_with_the: frozenset[str]
     postnominals: frozenset[str]
+    organization_nouns: frozenset[str]
     demonyms: Mapping[str, str]
     capital_demonyms: Mapping[str, str]
     possessive_adjectives: Mapping[str, str]

@@ -26,6 +26,7 @@ from src.speakers.cues import (
     LETTER,
     NAME_TOKEN,
     NAME_TOKEN_RE,
+    ORGANIZATION_NOUNS,
     RELATIVE_CUT,
     UPPER,
     join_parties,
@@ -361,6 +362,22 @@ class DocumentNames:
         """Whether ``token`` is a word of a registered name."""
         return self._names_with(token)[0] is not None
 
+    def body_named(self, head: str) -> str | None:
+        """The body the text last named in full whose name holds ``head`` ("the council" after "South Korea's
+        National Security Council met ..." -> "South Korean National Security Council"; "the group" after "the
+        rights group Open Door Network ..."), as an institution; ``None`` when no sentence read so far names one."""
+        word = " ".join(w.capitalize() for w in head.split())
+        for text in reversed(self.read_texts):
+            if word not in text and head not in text:
+                continue
+            after = re.search(rf"\b{re.escape(head)}\s+({_BODY_NAME})", text)
+            if after and head in ("group", "organization", "organisation"):
+                return institution(after.group(1))  # "the rights group Open Door Network"
+            named = [m.group(0) for m in _BODY_RUN.finditer(text) if re.search(rf"\b{word}\b", m.group(0))]
+            if named:
+                return institution(named[-1])
+        return None
+
     def previous(self, head: str | None = None) -> str | None:
         """The most recent explicit speaker, or the most recent one whose name contains ``head``."""
         for speaker in reversed(self.speakers):
@@ -625,6 +642,13 @@ def resolve_mention(mention: str, doc: DocumentNames, sentence: str = "") -> str
     return _resolve_single(phrase, doc, sentence=sentence)
 
 
+# A body's name: capitalized words, possibly linked by "of", "for", "on" or "and" ("South Korea's National Security
+# Council", "Ministry of Economy, Trade and Industry" is cut at its comma).
+_BODY_NAME = r"[A-Z][\w.&\-]*(?:['’]s?)?(?:\s+(?:(?:of|for|on|and)\s+(?:the\s+)?)?[A-Z][\w.&\-]*(?:['’]s?)?)*"
+_BODY_RUN = re.compile(_BODY_NAME)
+_KIND_THEN_NAME = re.compile(
+    r"(?:[Tt]he|[Aa]n?)\s+(?:[\w\-]+\s+){0,3}?([a-z]+)\s+([A-Z][\w.&'’\-]*(?:\s+[A-Z][\w.&'’\-]*){1,3})$"
+)
 # Letters written after a name (honours, parliamentary seats): not part of the name.
 _POSTNOMINALS = frozenset(_LEXICON.postnominals)
 _GROUP_SIZE = {"both": 2, "two": 2, "three": 3, "four": 4}
@@ -662,6 +686,9 @@ def _resolve_single(
     phrase: str, doc: DocumentNames, *, conjunct: bool = False, sentence: str = ""
 ) -> str | None:
     phrase = phrase.strip()
+    kind_then_name = _KIND_THEN_NAME.match(phrase)
+    if kind_then_name and kind_then_name.group(1) in ORGANIZATION_NOUNS:
+        return institution(kind_then_name.group(2))  # "The Uyghur rights group Open Door Network"
     lowered = phrase.lower()
     without_the = _LEADING_THE.sub("", phrase) if phrase.startswith(("the", "The")) else phrase
     country = _COUNTRY_CANONICAL.get(without_the)
@@ -708,6 +735,8 @@ def _resolve_single(
             if previous:
                 return previous
         previous = doc.previous(head)
+        if previous is None and head not in _PERSON_HEADS:
+            previous = doc.body_named(head)  # "The department said" after "The Department of X summoned ..."
         if previous is None and head in _PERSON_HEADS:
             previous = doc.previous()  # "the official" without an earlier official: the last person quoted
         if previous:
