@@ -398,6 +398,39 @@ def test_a_body_named_after_its_kind_is_the_source() -> None:
     assert [g[0] for g in got[1:]] == ["Open Door Network", "Open Door Network", "Asia Maritime Lookout"]
 
 
+def test_anonymous_groups_and_one_of_them() -> None:
+    got = speakers(
+        [
+            "Headline",
+            "Two people familiar with the talks said Tokyo had asked for more time.",
+            "Two EU diplomats said some capitals were nervous.",
+            "One of them said the vote was close.",
+        ]
+    )
+    assert got[1][0] == "anonymous people familiar with the talks"
+    assert (got[2][0], got[3][0]) == ("anonymous EU diplomats", "anonymous EU diplomat")
+
+
+def test_police_take_the_place_of_the_sentence_or_the_dateline() -> None:
+    got = speakers(
+        [
+            "Headline",
+            "HONG KONG, Dec 2 (Harbor Wire) - Three activists were arrested on Monday.",
+            "Police said the activists had been detained.",
+            "In Japan, police said they had arrested a man.",
+        ]
+    )
+    assert (got[2][0], got[3][0]) == ("Hong Kong police", "Japanese police")
+
+
+def test_country_series_in_headlines_and_a_body_after_a_countrys_possessive() -> None:
+    assert (
+        speakers(["US, India say hackers breached power grids", "Body."])[0][0] == "United States and India"
+    )
+    got = speakers(["Headline", "India's Computer Emergency Response Team said it had found the group."])
+    assert got[1][0] == "Indian Computer Emergency Response Team"
+
+
 def test_no_source_is_narrator_or_author() -> None:
     sentences = ["A headline", "The launch was the fifth this month.", "We urge restraint."]
     assert speakers(sentences, genre="news") == [("narrator", None)] * 3

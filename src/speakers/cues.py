@@ -258,11 +258,15 @@ def _subject_before(masked: str, end: int) -> tuple[int, int] | None:
     else:
         s, p = segments[-1]
         chosen = (s, s + len(p))
-        if " and " in f" {p}" and parties(p):
-            # "the United States, Japan and the Philippines agreed": a series' earlier items are the subject too.
+        headline_series = len(segments) > 1 and _is_series_item(p) and not masked[:start].strip(MASK + " ")
+        if (" and " in f" {p}" and parties(p)) or headline_series:
+            # "the United States, Japan and the Philippines agreed": a series' earlier items are the subject too,
+            # as in a headline's "US, India say ...".
             first = len(segments) - 1
             while first and _is_series_item(segments[first - 1][1]):
                 first -= 1
+            if headline_series and first:
+                first = len(segments) - 1  # "In Tokyo, Japan said": an opening phrase, not a series
             chosen = (segments[first][0], s + len(p))
     s, e = chosen
     phrase = masked[s:e]
@@ -350,7 +354,7 @@ def _is_adverb(word: str) -> bool:
 
 def _is_series_item(segment: str) -> bool:
     """A country of a series before "X and Y" ("the United States", "Japan"), not an opening phrase."""
-    return COUNTRY_PATTERN.fullmatch(segment.removeprefix("the ")) is not None
+    return COUNTRY_PATTERN.fullmatch(segment.removeprefix("the ").removeprefix("The ")) is not None
 
 
 def _is_intro(segment: str) -> bool:

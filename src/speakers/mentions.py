@@ -179,6 +179,15 @@ class DocumentNames:
         """Countries whose name stands for a single author in its own statement."""
         return _own_country(self.author) | ({self.own_country} if self.own_country else set())
 
+    @cached_property
+    def dateline_place(self) -> str | None:
+        """The place of a wire story's dateline ("HONG KONG, Dec 2 (Wire) - ..." -> "Hong Kong"), if any."""
+        for text in self.opening:
+            match = _DATELINE_PLACE.match(text)
+            if match:
+                return " ".join(w.capitalize() for w in match.group(1).split())
+        return None
+
     @property
     def single_author(self) -> bool:
         """An official document issued by one body (whose own country's name stands for it)."""
@@ -488,6 +497,9 @@ def anonymous_source(phrase: str, sentence: str = "") -> str | None:
     if _ANONYMOUS_HEADS.isdisjoint(phrase.lower().split()):
         # The cuts below only drop trailing words, so the head checked after them is one of these words.
         return None
+    familiar = _PEOPLE_FAMILIAR.search(phrase)
+    if familiar:  # "Two people familiar with the talks" -> "anonymous people familiar with the talks" (A10)
+        return f"anonymous people {familiar.group(1)}"
     core = RELATIVE_CUT.sub("", phrase)
     core = _ANONYMOUS_QUALIFIER_CUT.sub("", core)
     words = core.split()
@@ -596,7 +608,14 @@ def resolve_mention(mention: str, doc: DocumentNames, sentence: str = "") -> str
     phrase = mention.strip()
     lowered = phrase.lower()
     if lowered in ("one of them", "one of those", "another"):
-        return doc.previous()  # one of the sources just quoted: the same canonical speaker (A10)
+        # One of the sources just quoted: the same source, one person of it ("anonymous EU diplomats" -> "anonymous
+        # EU diplomat"; "anonymous people familiar with ..." stays).
+        previous = doc.previous()
+        if previous and previous.startswith("anonymous ") and previous.endswith("s"):
+            singular = previous[:-1]
+            if singular.rsplit(" ", 1)[-1].lower() in _ANONYMOUS_HEADS:
+                return singular
+        return previous
     if phrase in _PRONOUNS:
         previous = doc.previous()
         if lowered == "they" and (previous is None or person_tokens(previous) is not None):
@@ -613,6 +632,10 @@ def resolve_mention(mention: str, doc: DocumentNames, sentence: str = "") -> str
     if group and (_GROUP_REFERENCE.fullmatch(lowered) or "of" not in lowered.split()):
         return _group(lowered, doc) or doc.previous()
     if "and" not in phrase:
+        if "," in phrase:
+            listed = [_LEADING_THE.sub("", item.strip()) for item in phrase.split(",")]
+            if all(item in _COUNTRY_CANONICAL and item not in _CAPITALS for item in listed):
+                return join_parties([_COUNTRY_CANONICAL[item] for item in listed])  # "US, India say ..."
         return _resolve_single(phrase, doc, sentence=sentence)  # no conjunction rule below can apply
     items = [_LEADING_THE.sub("", item) for item in _SERIES_SEPARATOR.split(phrase) if item]
     if len(items) > 2 and all(item in _COUNTRY_CANONICAL and item not in _CAPITALS for item in items):
@@ -646,6 +669,10 @@ def resolve_mention(mention: str, doc: DocumentNames, sentence: str = "") -> str
 # Council", "Ministry of Economy, Trade and Industry" is cut at its comma).
 _BODY_NAME = r"[A-Z][\w.&\-]*(?:['’]s?)?(?:\s+(?:(?:of|for|on|and)\s+(?:the\s+)?)?[A-Z][\w.&\-]*(?:['’]s?)?)*"
 _BODY_RUN = re.compile(_BODY_NAME)
+_LOCAL_FORCES = frozenset({"police", "the police", "authorities", "the authorities"})
+_IN_PLACE_OPENER = re.compile(r"\s*In\s+([A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+)?),")
+_DATELINE_PLACE = re.compile(r"([A-Z][A-Z'\-]+(?:\s+[A-Z][A-Z'\-]+){0,2})(?:/[A-Z /]+)?,\s+[A-Z]")
+_PEOPLE_FAMILIAR = re.compile(r"\b[Pp]eople\s+(familiar\s+with\s+.+)$")
 _KIND_THEN_NAME = re.compile(
     r"(?:[Tt]he|[Aa]n?)\s+(?:[\w\-]+\s+){0,3}?([a-z]+)\s+([A-Z][\w.&'’\-]*(?:\s+[A-Z][\w.&'’\-]*){1,3})$"
 )
@@ -761,6 +788,8 @@ def _resolve_single(
     if named_of and person_tokens(named_of.group(1)):
         appositive = named_of.group(1)  # "Kenneth Roth of Human Rights Watch" -> "Kenneth Roth"
     person = person_tokens(appositive)
+    if person and len(person) > 2 and _POSSESSIVE_PATTERN.match(_LEADING_DETERMINER.sub("", appositive)):
+        person = None  # "India's Computer Emergency Response Team": a country's body, not a person
     if person and (len(person) > 1 or doc.knows_name(person[0])):
         return doc.full_name(" ".join(person))
     body = institution(phrase)
@@ -769,6 +798,14 @@ def _resolve_single(
         adjective = _COUNTRY_ADJECTIVE.get(next(iter(doc.own_countries)))
         if adjective:
             return f"{adjective} {body}"
+    if lowered in _LOCAL_FORCES:
+        # "Police said ..." in a story from Hong Kong: that place's police (the sentence's "In X," first).
+        opener = _IN_PLACE_OPENER.match(sentence)
+        place = opener.group(1) if opener else doc.dateline_place
+        if place:
+            country = _COUNTRY_CANONICAL.get(place)
+            adjective = _COUNTRY_ADJECTIVE.get(country) if country and place not in _CAPITALS else None
+            return f"{adjective or place} {lowered.split()[-1]}"
     if lowered in ("a spokesperson", "a spokesman", "a spokeswoman", "the spokesperson"):
         previous = doc.previous()
         if previous and person_tokens(previous) is None and not previous.startswith("anonymous"):
