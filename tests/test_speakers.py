@@ -457,3 +457,17 @@ def test_unnamed_chairs_are_a_committees_or_a_sessions() -> None:
         turns=[None, "CHAIR"],
     )
     assert (session[1].speaker, session[1].role) == ("session chair", "other")
+
+
+def test_a_press_release_titled_by_a_meeting_is_a_readout_of_it() -> None:
+    raw = """Results of the Japan-Philippines Envoys' Consultations
+
+Ministry of Foreign Affairs of Japan
+Press Release
+May 2, 2024
+
+On May 2, Ambassador Hana Oyama held consultations with Ambassador Luis Abad in Manila.
+
+The two envoys agreed to meet again in Tokyo.
+"""
+    assert roles(raw)[-1] == ("Hana Oyama and Luis Abad", "joint", "mention")

@@ -505,7 +505,10 @@ def _issuer(
     role, found once by the caller."""
     kind = GENRE_KINDS.get(genre or "") or next(filter(None, map(document_kind_of_line, header)), None)
     bylined = any(_BYLINE.match(line) for line in header)
-    kind = kind or kind_in_title(title) or ("news" if bylined else None)
+    titled_kind = kind_in_title(title)
+    if kind == "press_statement" and titled_kind == "readout" and not genre:
+        kind = "readout"  # a "Press Release" whose title names a meeting or a call reports it (a readout)
+    kind = kind or titled_kind or ("news" if bylined else None)
     header = [*header, publisher] if publisher else list(header)
     official, official_role = _official_in(header, title, roles)
     if official and " " not in official:

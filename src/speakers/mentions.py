@@ -415,7 +415,7 @@ def _stops_name(token: str) -> bool:
     return (
         token.lower().rstrip(".") in _TITLE_WORDS
         or token in _NOT_NAME_WORDS
-        or token.endswith(("'s", "’s"))
+        or token.endswith(("'s", "’s", "s'", "s’"))  # "Ministers' Meeting": a plural possessive too
         or token.startswith(("I'", "I’"))  # "I'm Ann Holt": the name starts after the contraction
     )
 
