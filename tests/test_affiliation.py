@@ -133,6 +133,7 @@ def test_user_genre_and_author_override_the_header() -> None:
         ("NHK, Yamamoto", "Yamamoto", "other"),
         ("AFP", "AFP reporter", "other"),
         ("Q", "reporter", "other"),
+        ("CORRESPONDENT", "correspondent", "other"),
         ("Question (Harbor Daily)", "Harbor Daily reporter", "other"),
         ("A", "Ann Holt", "us_government"),
         ("Moderator Aiko Fujimura", "Aiko Fujimura", "us_government"),

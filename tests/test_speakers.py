@@ -471,3 +471,14 @@ On May 2, Ambassador Hana Oyama held consultations with Ambassador Luis Abad in 
 The two envoys agreed to meet again in Tokyo.
 """
     assert roles(raw)[-1] == ("Hana Oyama and Luis Abad", "joint", "mention")
+
+
+def test_a_statement_by_a_minister_has_the_ministers_title() -> None:
+    raw = """Statement by Foreign Minister HANADA Ren on the Sentencing of Activists in Hong Kong
+
+Ministry of Foreign Affairs of Japan
+June 1, 2024
+
+Japan is gravely concerned by the sentences handed down today.
+"""
+    assert roles(raw)[0][:2] == ("HANADA Ren", "japan_government")

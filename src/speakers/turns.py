@@ -55,6 +55,7 @@ def _full_name(name: str, doc: DocumentNames | None) -> str:
     return doc.full_name(name) if doc is not None and name else name
 
 
+_QUESTIONER_NOUNS = frozenset({"journalist", "correspondent"})
 _HEARING = re.compile(r"\b(?:committee|hearing|evidence|inquiry|subcommittee)\b", re.I)
 _SESSION = re.compile(r"\b(?:session|plenary|panel|dialogue|forum|conference|symposium)\b", re.I)
 
@@ -108,7 +109,10 @@ def read_turn(
             return TurnSpeaker(_full_name(inside.split(",", 1)[1].strip(), doc), OTHER)
         if inside:
             return _reporter(lexicon.outlet(inside) or inside)
-        return TurnSpeaker(interviewer, OTHER) if interviewer else _reporter(None)
+        if interviewer:
+            return TurnSpeaker(interviewer, OTHER)
+        # "CORRESPONDENT:", "Journalist:": the questioner as the label calls them (a bare "Q:" is a reporter).
+        return TurnSpeaker(low, OTHER) if low in _QUESTIONER_NOUNS else _reporter(None)
     if low in lexicon.answer_labels:
         if issuer.official:
             return TurnSpeaker(_full_name(issuer.official, doc), issuer.official_role)
