@@ -431,6 +431,21 @@ def test_country_series_in_headlines_and_a_body_after_a_countrys_possessive() ->
     assert got[1][0] == "Indian Computer Emergency Response Team"
 
 
+def test_a_body_name_with_commas_a_double_dash_dateline_and_added_with_a_number() -> None:
+    got = speakers(
+        [
+            "Headline",
+            "TOKYO (Kyokuto) -- Japan on Friday added 23 types of equipment to its export list.",
+            "The Ministry of Economy, Trade and Industry said the rules would take effect on Sunday.",
+            "The ministry insisted that the measures did not target any country.",
+            "An Indian official involved in the response said more curbs were possible.",
+        ]
+    )
+    assert got[1] == ("narrator", None)
+    assert got[2][0] == got[3][0] == "Ministry of Economy, Trade and Industry"
+    assert got[4][0] == "anonymous Indian official"
+
+
 def test_no_source_is_narrator_or_author() -> None:
     sentences = ["A headline", "The launch was the fifth this month.", "We urge restraint."]
     assert speakers(sentences, genre="news") == [("narrator", None)] * 3

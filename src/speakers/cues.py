@@ -119,7 +119,7 @@ _TRAILING_WHEN = re.compile(
 )
 # A wire dateline: "WASHINGTON/BEIJING, Dec 2 (Pacific Ledger Wire) - ", "TOKYO (Wire) — ".
 _DATELINE = re.compile(
-    r"[A-Z][A-Z/ .'\-]{1,40}(?:,\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2})?(?:\s+\([^()\x00]{1,40}\))?\s+[-–—]\s+"
+    r"[A-Z][A-Z/ .'\-]{1,40}(?:,\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2})?(?:\s+\([^()\x00]{1,40}\))?\s+(?:--|[-–—])\s+"
 )
 # "As the minister said yesterday, ...", "As Ann Holt told me, ...": the relayed source opens the sentence.
 _AS_SOURCE_SAID = re.compile(
@@ -174,6 +174,11 @@ _AFTER_INVERTED_MENTION = re.compile(
 )
 
 
+# A body whose name goes on after a comma ("Ministry of Economy, Trade and Industry").
+_BODY_NAME_WITH_COMMAS = re.compile(
+    r"\b(?:Ministry|Department|Office|Agency|Commission|Committee|Council|Bureau)\s+of\s+[A-Z][\w'’\-]*$"
+)
+_CAPITALIZED_SERIES = re.compile(r"[A-Z][\w'’\-]*(?:\s+(?:and\s+)?[A-Z][\w'’\-]*)*")
 _NON_RESTRICTIVE = re.compile(r"(?:which|who|whose)\s")
 
 
@@ -258,6 +263,15 @@ def _subject_before(masked: str, end: int) -> tuple[int, int] | None:
     else:
         s, p = segments[-1]
         chosen = (s, s + len(p))
+        first = len(segments) - 1
+        while (
+            first
+            and _BODY_NAME_WITH_COMMAS.search(segments[first - 1][1])
+            and _CAPITALIZED_SERIES.fullmatch(segments[first][1])
+        ):
+            first -= 1  # "The Ministry of Economy, Trade and Industry said": one body's name
+        if first < len(segments) - 1:
+            chosen = (segments[first][0], s + len(p))
         headline_series = len(segments) > 1 and _is_series_item(p) and not masked[:start].strip(MASK + " ")
         if (" and " in f" {p}" and parties(p)) or headline_series:
             # "the United States, Japan and the Philippines agreed": a series' earlier items are the subject too,
@@ -437,7 +451,7 @@ def find_source(text: str, *, heading: bool, closes_unopened: bool) -> Found | N
     :func:`quote_balance` flag (it starts inside a quotation).
     """
     masked = mask_quotes(text, closes_unopened)
-    dashed = " - " in masked[:80] or "—" in masked[:80] or "–" in masked[:80]
+    dashed = " - " in masked[:80] or " -- " in masked[:80] or "—" in masked[:80] or "–" in masked[:80]
     dateline = _DATELINE.match(masked) if dashed and masked[:1].isupper() else None
     if (
         dateline
@@ -488,6 +502,8 @@ def find_source(text: str, *, heading: bool, closes_unopened: bool) -> Found | N
                 continue  # "member states", "broken promises": a plural noun
         if _BY_NEXT.match(masked, verb_end):
             continue  # "a demand now shared by ...": a passive participle
+        if verb in ("added", "adds", "add") and masked[verb_end : verb_end + 2].strip()[:1].isdigit():
+            continue  # "Japan added 23 items to its list": an action
         prefix = masked[:verb_start]
         if not prefix.replace(MASK, "").strip(" ,;:—–-"):
             span = _object_after(masked, verb_end)  # '"...," said X'

@@ -117,7 +117,10 @@ _SPOKESPERSON_OR_REPRESENTATIVE_FOR = re.compile(
 )
 _LEADING_DETERMINER = re.compile(r"^(?:the|The|an?|An?|[Ss]everal|[Ss]ome|[Mm]any|[Tt]wo|[Tt]hree)\s+")
 _LEADING_THE = re.compile(r"^(?:the|The)\s+")
-_ANONYMOUS_QUALIFIER_CUT = re.compile(r"\s+(?:in|at|from|familiar|with|who|on|close|based)\b.*$")
+_ANONYMOUS_QUALIFIER_CUT = re.compile(
+    r"\s+(?:in|at|from|familiar|with|who|on|close|based|involved|present|reached|briefed|knowledgeable|"
+    r"attending|responsible)\b.*$"
+)
 _IN_PLACE = re.compile(r"\bin\s+([A-Z]\w+)")
 _PUBLIC_GROUP_HEADS = _LEXICON.public_group_heads
 _FROM_QUALIFIER = re.compile(r"\s+from\s+(?:both|all|across|several|many)\b.*$")
