@@ -446,6 +446,18 @@ def test_a_body_name_with_commas_a_double_dash_dateline_and_added_with_a_number(
     assert got[4][0] == "anonymous Indian official"
 
 
+def test_an_unnamed_bodys_spokesperson_is_of_the_body_mentioned_last() -> None:
+    got = speakers(
+        [
+            "Headline",
+            "The Ministry of Economy, Trade and Industry said the rules take effect on Sunday.",
+            "China's Ministry of Commerce reacted sharply.",
+            "A ministry spokesperson said Japan had abused export controls.",
+        ]
+    )
+    assert got[3][0] == "Chinese Ministry of Commerce spokesperson"
+
+
 def test_no_source_is_narrator_or_author() -> None:
     sentences = ["A headline", "The launch was the fifth this month.", "We urge restraint."]
     assert speakers(sentences, genre="news") == [("narrator", None)] * 3

@@ -169,6 +169,9 @@ class DocumentNames:
     last_pair: str | None = None
     unscanned: list[str] = field(default_factory=list)  # later sentences, not yet searched for such parties
     read_texts: list[str] = field(default_factory=list)  # every sentence read so far, in order
+    spoke_at: list[int] = field(
+        default_factory=list
+    )  # for each of ``speakers``, its sentence in ``read_texts``
     turn_names: dict[str, str] = field(default_factory=dict)  # turn label -> speaker
     opening: tuple[str, ...] = ()  # the first sentences after the title (who met whom)
     own_country: str | None = None  # the country an official author speaks for ("Ann Holt" -> United States)
@@ -237,6 +240,7 @@ class DocumentNames:
         """Note a sentence after attributing it (``speaker``: its explicit speaker, if any)."""
         if speaker is not None:
             self.speakers.append(speaker)
+            self.spoke_at.append(len(self.read_texts))
             if " and " in speaker and "(" not in speaker:
                 self.last_pair = speaker  # parties acting together, more recent than any earlier sentence
                 self.unscanned.clear()
@@ -374,20 +378,31 @@ class DocumentNames:
         """Whether ``token`` is a word of a registered name."""
         return self._names_with(token)[0] is not None
 
-    def body_named(self, head: str) -> str | None:
+    def latest_body(self, head: str) -> str | None:
+        """The body with ``head`` in its name that the document mentioned last: a speaker's ("the ministry" after
+        "the Ministry of Commerce said ...") or one the text only named ("... after China's Ministry of Commerce
+        reacted sharply. A ministry spokesperson said ...")."""
+        named = self._body_named_at(head)
+        for speaker, at in zip(reversed(self.speakers), reversed(self.spoke_at), strict=True):
+            if speaker != NARRATOR and head.lower() in speaker.lower():
+                return named[1] if named and named[0] > at else speaker
+        return named[1] if named else None
+
+    def _body_named_at(self, head: str) -> tuple[int, str] | None:
         """The body the text last named in full whose name holds ``head`` ("the council" after "South Korea's
         National Security Council met ..." -> "South Korean National Security Council"; "the group" after "the
-        rights group Open Door Network ..."), as an institution; ``None`` when no sentence read so far names one."""
+        rights group Open Door Network ..."), as an institution, with the index of its sentence."""
         word = " ".join(w.capitalize() for w in head.split())
-        for text in reversed(self.read_texts):
+        for index in range(len(self.read_texts) - 1, -1, -1):
+            text = self.read_texts[index]
             if word not in text and head not in text:
                 continue
             after = re.search(rf"\b{re.escape(head)}\s+({_BODY_NAME})", text)
             if after and head in ("group", "organization", "organisation"):
-                return institution(after.group(1))  # "the rights group Open Door Network"
+                return index, institution(after.group(1))  # "the rights group Open Door Network"
             named = [m.group(0) for m in _BODY_RUN.finditer(text) if re.search(rf"\b{word}\b", m.group(0))]
             if named:
-                return institution(named[-1])
+                return index, institution(named[-1])
         return None
 
     def previous(self, head: str | None = None) -> str | None:
@@ -557,8 +572,8 @@ def _unnamed_spokesperson(phrase: str, doc: DocumentNames) -> str | None:
     if before is None:
         return None
     body, head = before.group(1), before.group(2).lower()
-    if body.islower():  # "a ministry spokesman": the body last heard from, if it is one
-        previous = doc.previous(body.split()[-1])
+    if body.islower():  # "a ministry spokesman": the body last mentioned, if it is one
+        previous = doc.latest_body(body.split()[-1])
         return f"{previous} {head}" if previous else None
     if person_tokens(body) is not None:
         return None  # "a Holt spokesman" is a person's, not a body's
@@ -764,9 +779,8 @@ def _resolve_single(
             previous = doc.previous()
             if previous:
                 return previous
-        previous = doc.previous(head)
-        if previous is None and head not in _PERSON_HEADS:
-            previous = doc.body_named(head)  # "The department said" after "The Department of X summoned ..."
+        # "The department said" after "The Department of X summoned ...": the body last mentioned, spoken or not.
+        previous = doc.previous(head) if head in _PERSON_HEADS else doc.latest_body(head)
         if previous is None and head in _PERSON_HEADS:
             previous = doc.previous()  # "the official" without an earlier official: the last person quoted
         if previous:
