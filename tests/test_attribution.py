@@ -458,6 +458,21 @@ def test_an_unnamed_bodys_spokesperson_is_of_the_body_mentioned_last() -> None:
     assert got[3][0] == "Chinese Ministry of Commerce spokesperson"
 
 
+def test_a_titled_surname_is_the_surname_or_the_full_name_with_it() -> None:
+    assert speakers(["Headline", "Secretary Alderwick said the alliance was strong."])[1][0] == "Alderwick"
+    got = speakers(
+        [
+            "Headline",
+            "Foreign Secretary Teresa Liwanag-Soriano met her counterparts in Manila.",
+            "Secretary Soriano said the talks were useful.",
+        ]
+    )
+    assert got[2][0] == "Teresa Liwanag-Soriano"
+    assert speakers(["Headline", "U.S. Customs and Border Protection said it would act."])[1][0] == (
+        "U.S. Customs and Border Protection"
+    )
+
+
 def test_no_source_is_narrator_or_author() -> None:
     sentences = ["A headline", "The launch was the fifth this month.", "We urge restraint."]
     assert speakers(sentences, genre="news") == [("narrator", None)] * 3

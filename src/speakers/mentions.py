@@ -324,7 +324,9 @@ class DocumentNames:
             self.titled.add(full)
         self.titles[full].update(w.lower().rstrip(".,") for w in context)
         for token in name:
-            for key in {token, fold_accents(token)}:  # "Ijuin" in a turn label finds "Ijūin Keiko"
+            # "Ijuin" in a turn label finds "Ijūin Keiko"; "Secretary Soriano" finds "Teresa Liwanag-Soriano".
+            parts = [p for p in token.split("-") if p[:1].isupper()] if "-" in token else []
+            for key in {token, fold_accents(token), *parts}:
                 if len(key) > 1 and len(self.names.get(key, "")) < len(full):
                     self.names[key] = full
 
@@ -727,6 +729,13 @@ def _group(lowered: str, doc: DocumentNames) -> str | None:
     return doc.pair(size)
 
 
+def _titles_only(words: list[str]) -> bool:
+    """Whether words are only titles, with a nationality ("US Secretary of State", "Foreign Minister")."""
+    return any(w.lower() in _TITLE_WORDS for w in words) and all(
+        w.lower() in _TITLE_OR_HONORIFIC or w.lower() in ("of", "the") or w in _DEMONYM for w in words
+    )
+
+
 def _resolve_single(
     phrase: str, doc: DocumentNames, *, conjunct: bool = False, sentence: str = ""
 ) -> str | None:
@@ -809,6 +818,8 @@ def _resolve_single(
         person = None  # "India's Computer Emergency Response Team": a country's body, not a person
     if person and (len(person) > 1 or doc.knows_name(person[0])):
         return doc.full_name(" ".join(person))
+    if person and _titles_only(appositive.split()[:-1]):
+        return person[0]  # "Secretary Alderwick", never named in full: the surname (§6.2)
     body = institution(phrase)
     if _COUNTRYLESS_BODY.match(body) and len(doc.own_countries) == 1:
         # "According to the Ministry of Defense" in Tokyo's statement: Japan's ministry
