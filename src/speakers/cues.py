@@ -229,7 +229,7 @@ def _subject_before(masked: str, end: int) -> tuple[int, int] | None:
         last_word = text[_letters_ending_at(text, word_end, max(0, len(text) - 40)) : word_end]
     if not last_word or last_word in _PASSIVE:
         return None
-    start = text.rfind(MASK) + 1
+    start = max(text.rfind(MASK), text.rfind(":"), text.rfind(";")) + 1  # a subject never spans a colon
     trailing_comma = text.endswith(",")  # (``text`` has no trailing whitespace)
     body = text[start:].rstrip(",")
     # Comma-separated segments of the body, stripped, with their offsets in ``masked``.
