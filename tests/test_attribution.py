@@ -473,6 +473,20 @@ def test_a_titled_surname_is_the_surname_or_the_full_name_with_it() -> None:
     )
 
 
+def test_a_short_form_or_initials_of_a_body_that_spoke_are_that_body() -> None:
+    got = speakers(
+        [
+            "Headline",
+            "HONG KONG (Harbor Wire) — South Korea's Joint Chiefs of Staff said it detected a launch.",
+            "The missile flew 600 km, according to the Joint Chiefs.",
+            "Jets staged a drill in response, the JCS said.",
+            "Authorities say the city is calm.",
+        ]
+    )
+    assert got[1][0] == got[2][0] == got[3][0] == "South Korean Joint Chiefs of Staff"
+    assert got[4][0] == "Hong Kong authorities"
+
+
 def test_no_source_is_narrator_or_author() -> None:
     sentences = ["A headline", "The launch was the fifth this month.", "We urge restraint."]
     assert speakers(sentences, genre="news") == [("narrator", None)] * 3

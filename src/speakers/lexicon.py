@@ -160,9 +160,10 @@ def _parse(data: Any, path: Path) -> Lexicon:
     # capital's adjective follow from the country adjectives; entries written in the file take precedence.
     adjectives = values["country_adjectives"]
     possessives = {
-        (f"{word}'" if word.endswith("s") else f"{word}'s"): adjectives[country]
+        (f"{word}{mark}" if word.endswith("s") else f"{word}{mark}s"): adjectives[country]
         for word, country in countries.items()
         if country in adjectives
+        for mark in ("'", "’")
     }
     values["possessive_adjectives"] = {**possessives, **values["possessive_adjectives"]}
     capitals = {w: adjectives[countries[w]] for w in values["capitals"] if countries.get(w) in adjectives}

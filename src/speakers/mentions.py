@@ -105,7 +105,7 @@ _BACK_REFERENCE = re.compile(
 # A parenthesized note and the space before it ("Question (NHK)", "Rep. Jane Doe (D-CA)").
 PARENTHETICAL = re.compile(r"\s*\([^()]*\)")
 _TRAILING_OF_THE = re.compile(r"\s+of\s+the\s+[a-z].*$")
-_SPOKESPERSON_FOR = re.compile(r"(?:an?|the)\s+(spokes(?:person|man|woman))\s+for\s+(.+)$", re.I)
+_SPOKESPERSON_FOR = re.compile(r"(?:an?|the)\s+(spokes(?:person|man|woman))\s+(?:for|of)\s+(.+)$", re.I)
 # "a State Department spokesperson", "a ministry spokesman": a body, then the spokesperson.
 _BODY_SPOKESPERSON = re.compile(
     r"(?:[Aa]n?|[Tt]he|[Oo]ne)\s+((?:[A-Z][\w.'’&-]*|of|the|and|foreign|defense|defence|trade|ministry|"
@@ -379,6 +379,25 @@ class DocumentNames:
     def knows_name(self, token: str) -> bool:
         """Whether ``token`` is a word of a registered name."""
         return self._names_with(token)[0] is not None
+
+    def shorter_form_of(self, phrase: str) -> str | None:
+        """The latest body speaker that ``phrase`` shortens: a run of its words ("Joint Chiefs" of "South Korean
+        Joint Chiefs of Staff") or their initials ("JCS"); ``None`` for anything else."""
+        words = phrase.split()
+        acronym = len(words) == 1 and phrase.isupper() and len(phrase) >= 2
+        if not acronym and (len(words) < 2 or not all(w[:1].isupper() for w in words)):
+            return None
+        for speaker in reversed(self.speakers):
+            if speaker == phrase or person_tokens(speaker) is not None or speaker.startswith("anonymous"):
+                continue
+            if acronym:
+                capitals = [w for w in speaker.split() if w[:1].isupper() and w not in _DEMONYM]
+                initials = "".join(w[0] for w in capitals)
+                if phrase in initials and len(phrase) >= 2:
+                    return speaker
+            elif f" {phrase} " in f" {speaker} ":
+                return speaker
+        return None
 
     def latest_body(self, head: str) -> str | None:
         """The body with ``head`` in its name that the document mentioned last: a speaker's ("the ministry" after
@@ -691,7 +710,9 @@ _BODY_NAME = r"[A-Z][\w.&\-]*(?:['’]s?)?(?:\s+(?:(?:of|for|on|and)\s+(?:the\s+
 _BODY_RUN = re.compile(_BODY_NAME)
 _LOCAL_FORCES = frozenset({"police", "the police", "authorities", "the authorities"})
 _IN_PLACE_OPENER = re.compile(r"\s*In\s+([A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+)?),")
-_DATELINE_PLACE = re.compile(r"([A-Z][A-Z'\-]+(?:\s+[A-Z][A-Z'\-]+){0,2})(?:/[A-Z /]+)?,\s+[A-Z]")
+_DATELINE_PLACE = re.compile(
+    r"([A-Z][A-Z'\-]+(?:\s+[A-Z][A-Z'\-]+){0,2})(?:/[A-Z /]+)?(?:,\s+[A-Z]|\s+\([^()]{1,40}\)\s+(?:--|[-–—])|\s+(?:--|[-–—])\s)"
+)
 _PEOPLE_FAMILIAR = re.compile(r"\b[Pp]eople\s+(familiar\s+with\s+.+)$")
 _KIND_THEN_NAME = re.compile(
     r"(?:[Tt]he|[Aa]n?)\s+(?:[\w\-]+\s+){0,3}?([a-z]+)\s+([A-Z][\w.&'’\-]*(?:\s+[A-Z][\w.&'’\-]*){1,3})$"
@@ -813,6 +834,9 @@ def _resolve_single(
     named_of = _NAME_OF_BODY.match(appositive) if "of" in appositive else None
     if named_of and person_tokens(named_of.group(1)):
         appositive = named_of.group(1)  # "Kenneth Roth of Human Rights Watch" -> "Kenneth Roth"
+    shorter = doc.shorter_form_of(without_the)
+    if shorter:
+        return shorter  # "the Joint Chiefs", "the JCS" after "South Korea's Joint Chiefs of Staff said ..."
     person = person_tokens(appositive)
     if person and len(person) > 2 and _POSSESSIVE_PATTERN.match(_LEADING_DETERMINER.sub("", appositive)):
         person = None  # "India's Computer Emergency Response Team": a country's body, not a person
