@@ -487,6 +487,27 @@ def test_a_short_form_or_initials_of_a_body_that_spoke_are_that_body() -> None:
     assert got[4][0] == "Hong Kong authorities"
 
 
+@pytest.mark.parametrize(
+    ("sentence", "source"),
+    [
+        (
+            "A Hong Kong publisher who asked not to be named because of the risk of prosecution said authors left.",
+            "A Hong Kong publisher who asked not to be named",
+        ),
+        (
+            "Executives at two Korean memory makers said they held three months of stock.",
+            "Executives at two Korean memory makers",
+        ),
+        (
+            "South Korea's unification ministry estimates that thousands work abroad.",
+            "South Korea's unification ministry",
+        ),
+    ],
+)
+def test_long_relative_clauses_counts_and_an_ambiguous_verb_before_that(sentence: str, source: str) -> None:
+    assert speakers(["Headline", sentence])[1][1] == source
+
+
 def test_no_source_is_narrator_or_author() -> None:
     sentences = ["A headline", "The launch was the fifth this month.", "We urge restraint."]
     assert speakers(sentences, genre="news") == [("narrator", None)] * 3

@@ -289,6 +289,14 @@ def _subject_before(masked: str, end: int) -> tuple[int, int] | None:
         s += lead.end()
         phrase = masked[s:e]
     words = phrase.split()
+    if "who" in words[1:6] and len(words) > 14:
+        # "A publisher who asked not to be named because of the risk of prosecution [said]": the noun phrase and
+        # its relative clause, up to a subordinate clause.
+        cut = _SUBORDINATE_CUT.search(phrase)
+        if cut:
+            e = s + cut.start()
+            phrase = masked[s:e]
+            words = phrase.split()
     if not words or len(words) > 14 or MASK in phrase:
         return None
     under_secretary = words[0] == "Under" and len(words) > 1 and words[1].startswith("Secretary")
@@ -304,6 +312,7 @@ def _subject_before(masked: str, end: int) -> tuple[int, int] | None:
             continue  # an appositive boundary: "a spokeswoman, Mao Ning"
         if right in ("it", "he", "she", "they", "we", "I") or (
             left.islower()
+            and left not in _COUNT_WORDS
             and right[:1].isupper()
             and left not in _TITLE_WORDS
             and left not in _FUNCTION_END
@@ -492,7 +501,7 @@ def find_source(text: str, *, heading: bool, closes_unopened: bool) -> Found | N
         if previous_word.lower() in _NOT_BEFORE_REPORT or previous_word.endswith(("n't", "n’t")):
             continue  # "the estimated 80,000", "to describe", "been described", "didn't say": not a report
         verb = masked[verb_start:verb_end]
-        if verb in _AMBIGUOUS_VERBS and verb.endswith("s"):
+        if verb in _AMBIGUOUS_VERBS and verb.endswith("s") and not _THAT_NEXT.match(masked, verb_end):
             after_noun = previous_word[:1].islower() and previous_word not in _PRONOUNS
             if (
                 after_noun
@@ -544,7 +553,10 @@ def _main_clause_subject(masked: str) -> tuple[int, int] | None:
     return span
 
 
+_THAT_NEXT = re.compile(r"\s+that\b")  # "the ministry estimates that ...": a verb, not a plural noun
 _RELATIVE_END = frozenset({"who", "whom", "which", "that"})
+# Numbers before a capitalized word ("Executives at two Korean memory makers"): no relative clause starts there.
+_COUNT_WORDS = frozenset({"two", "three", "four", "five", "several", "many", "some", "both", "all"})
 # Speech verbs in their bare form ("welcome", "note"): after "a" or "an" they are nouns.
 _BASE_FORMS = frozenset(
     v for v in SPEECH_VERBS if not v.endswith("s") and {f"{v}s", f"{v}es", f"{v[:-1]}ies"} & SPEECH_VERBS
