@@ -508,6 +508,19 @@ def test_long_relative_clauses_counts_and_an_ambiguous_verb_before_that(sentence
     assert speakers(["Headline", sentence])[1][1] == source
 
 
+def test_he_after_the_narration_introduces_a_person_is_that_person() -> None:
+    got = speakers(
+        [
+            "Foreign Secretary's call with the Japanese Foreign Minister",
+            "Foreign Secretary Edward Pellow spoke today with Japanese Foreign Minister Akio Tsuru.",
+            "He said the cyber campaign was one of the most significant on record.",
+        ],
+        genre="readout",
+        author="UK Foreign Office",
+    )
+    assert got[2] == ("Edward Pellow", "He")
+
+
 def test_no_source_is_narrator_or_author() -> None:
     sentences = ["A headline", "The launch was the fifth this month.", "We urge restraint."]
     assert speakers(sentences, genre="news") == [("narrator", None)] * 3

@@ -399,6 +399,22 @@ class DocumentNames:
                 return speaker
         return None
 
+    def person_introduced_after_speaker(self) -> str | None:
+        """The person who opens the latest sentence read ("Foreign Secretary Ann Holt spoke today with ...") when
+        that sentence comes after the last explicit speaker's; ``None`` otherwise."""
+        last_spoke = self.spoke_at[-1] if self.spoke_at else -1
+        for index in range(len(self.read_texts) - 1, last_spoke, -1):
+            opening = " ".join(self.read_texts[index].split()[:8])
+            self._register_queued()
+            named = [
+                (opening.find(name), name)
+                for name in self.order
+                if name in opening and name not in _COUNTRY_CANONICAL  # "Viet Nam" is no person
+            ]
+            if named:
+                return min(named)[1]
+        return None
+
     def latest_body(self, head: str) -> str | None:
         """The body with ``head`` in its name that the document mentioned last: a speaker's ("the ministry" after
         "the Ministry of Commerce said ...") or one the text only named ("... after China's Ministry of Commerce
@@ -660,6 +676,10 @@ def resolve_mention(mention: str, doc: DocumentNames, sentence: str = "") -> str
         if lowered == "they" and (previous is None or person_tokens(previous) is not None):
             # "They agreed ..." after one person spoke: the parties acting together, not that person
             return _group(lowered, doc) or previous
+        if lowered in ("he", "she"):
+            # A person the narration introduced after the last speaker ("Foreign Secretary A spoke with B today.
+            # ... He said ..."): the subject of that later sentence.
+            return doc.person_introduced_after_speaker() or previous
         return previous
     if lowered in ("i", "we"):
         return None
