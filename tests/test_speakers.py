@@ -482,3 +482,34 @@ June 1, 2024
 Japan is gravely concerned by the sentences handed down today.
 """
     assert roles(raw)[0][:2] == ("HANADA Ren", "japan_government")
+
+
+def test_a_body_takes_the_country_of_a_government_field_and_bullets_are_no_words() -> None:
+    raw = """Minister Tak Holds Talks with Japanese Foreign Minister
+
+Australian Government – Department of Foreign Affairs and Trade
+Media release
+19 October 2023
+
+Foreign Minister Ann Quarter today hosted Japanese Foreign Minister Ren Hanada in Canberra.
+
+○ Minister Quarter welcomed the visit.
+"""
+    records = roles(raw)
+    assert records[0][0] == "Australian Department of Foreign Affairs and Trade"
+    assert records[-1][0] == "Ann Quarter"
+
+
+def test_an_interviewer_named_in_the_opening_asks_the_bare_questions() -> None:
+    raw = """In Conversation: Ambassador Cora Haver on the Alliance
+
+U.S. Embassy in the Philippines
+April 22, 2024
+
+U.S. Ambassador to the Philippines Cora Haver spoke with Teodora Sulit of the Bayside Chronicle on April 19.
+
+Q: What message is the United States sending?
+
+A: That the alliance is strong.
+"""
+    assert roles(raw)[-2][0] == "Teodora Sulit"

@@ -460,6 +460,8 @@ def find_source(text: str, *, heading: bool, closes_unopened: bool) -> Found | N
     :func:`quote_balance` flag (it starts inside a quotation).
     """
     masked = mask_quotes(text, closes_unopened)
+    if masked[:1] in _BULLETS:  # "○ Minister Tak welcomed ...": a list bullet is no word of the sentence
+        masked = MASK + masked[1:]
     dashed = " - " in masked[:80] or " -- " in masked[:80] or "—" in masked[:80] or "–" in masked[:80]
     dateline = _DATELINE.match(masked) if dashed and masked[:1].isupper() else None
     if (
@@ -554,6 +556,7 @@ def _main_clause_subject(masked: str) -> tuple[int, int] | None:
 
 
 _THAT_NEXT = re.compile(r"\s+that\b")  # "the ministry estimates that ...": a verb, not a plural noun
+_BULLETS = frozenset("○●•◦▪▫■□◆◇*-–")
 _RELATIVE_END = frozenset({"who", "whom", "which", "that"})
 # Numbers before a capitalized word ("Executives at two Korean memory makers"): no relative clause starts there.
 _COUNT_WORDS = frozenset({"two", "three", "four", "five", "several", "many", "some", "both", "all"})

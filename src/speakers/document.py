@@ -212,9 +212,9 @@ def _interviewer(title: str, header: Sequence[str], sentences: Sequence[Ingested
     return None
 
 
-_INTERVIEW = re.compile(r"\bInterview\b", re.I)
+_INTERVIEW = re.compile(r"\bInterview\b|\bIn Conversation\b|\bConversation with\b", re.I)
 _SPOKE_WITH = re.compile(
-    r"\b(?:spoke|talked|sat down|met)\s+with\s+(?P<name>[A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+){1,2})\s+of\s+[A-Z]"
+    r"\b(?:spoke|talked|sat down|met)\s+with\s+(?P<name>[A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+){1,2})\s+of\s+(?:the\s+)?[A-Z]"
 )
 _INTERVIEW_WITH_OUTLET = re.compile(
     r"['’]s\s+(?:\w+\s+)?Interview\s+with\s+(?:the\s+)?(?P<outlet>[A-Z][^,:;]{2,60}?)\s*$"

@@ -39,6 +39,7 @@ from src.speakers.mentions import alias, person_tokens
 _LEXICON = load_lexicon()
 _COUNTRY_CANONICAL = _LEXICON.countries
 _COUNTRY_ADJECTIVE = _LEXICON.country_adjectives
+DEMONYMS = _LEXICON.demonyms
 
 OFFICIAL_KINDS = frozenset({"press_statement", "remarks", "readout", "joint_statement", "press_conference"})
 VOICE_KINDS = frozenset({"news", "opinion"})
@@ -96,7 +97,7 @@ _POST_NOMINAL = re.compile(r"(?:,?\s+(?:MP|MLA|MEP|MHA|QC|KC|AO|AC|OBE|CBE))+$")
 _BODY_WORDS = re.compile(
     r"\b(?:Ministry|Department|Embassy|Office|Mission|Government|Council|Consulate|House|Cabinet|Secretariat|"
     r"Commission|Agency|Institute|Cent(?:er|re)|Pentagon|Foundation|Forum|Parliament|Congress|Committee|"
-    r"Kantei|Delegation)\b"
+    r"Kantei|Delegation|Service|Consulate-General)\b"
 )
 # Words that make a header field an office, not a person ("Department Spokesperson", "Press Office").
 _OFFICE_WORDS = re.compile(
@@ -282,7 +283,8 @@ def _publisher_in(lines: Sequence[str]) -> tuple[str | None, str | None]:
     of State"); a body without its country ("Department of Foreign Affairs") takes the country a header line
     names alone ("Republic of the Philippines").
     """
-    country_line = next((c for c in map(_bare_country, lines) if c), None)
+    fields = [piece for line in lines for piece in _HEADER_FIELDS.split(line)]
+    country_line = next((c for c in map(_bare_country, [*lines, *fields]) if c), None)
     office: tuple[str, str] | None = None
     for line in lines:
         for piece in _HEADER_FIELDS.split(line):
@@ -294,14 +296,20 @@ def _publisher_in(lines: Sequence[str]) -> tuple[str | None, str | None]:
             if any(c.isdigit() for c in piece) and "," not in piece:
                 continue  # a date line; "Embassy of India, Tokyo, 3 September 2020" keeps its body
             body = _body_of(piece)
+            if _bare_country(body):
+                continue  # "Australian Government", "Government of India": the country line, not the body
             if not (
-                _OFFICE_WORDS.search(body) or load_affiliation_lexicon().institution_pattern.search(body)
+                _OFFICE_WORDS.search(body)
+                or load_affiliation_lexicon().institution_pattern.search(body)
+                or (_BODY_WORDS.search(body) and phrase_role(body) not in (None, JOINT, NARRATOR, "other"))
             ):
                 continue  # a place line ("Singapore, June 3, 2023") says where, not who
             role = phrase_role(body)
-            if role is None and country_line and _BODY_WORDS.search(body):
-                body = f"{body} of {country_line}"
-                role = phrase_role(body)
+            if country_line and _BODY_WORDS.search(body) and not COUNTRY_PATTERN.search(body):
+                # "Ministry of External Affairs" under "Government of India": the country the header names
+                placed = f"{body} of {country_line}"
+                if role is None or phrase_role(placed) == role:
+                    body, role = placed, phrase_role(placed)
             if role and role not in (JOINT, NARRATOR, "other"):
                 if _SPOKESPERSON_OFFICE.match(body):
                     office = office or (_LEADING_THE.sub("", body), role)
@@ -311,15 +319,23 @@ def _publisher_in(lines: Sequence[str]) -> tuple[str | None, str | None]:
 
 
 def _bare_country(line: str) -> str | None:
-    """The country a header line names and nothing else ("Republic of the Philippines"), or ``None``."""
+    """The country a header line names and nothing else ("Republic of the Philippines", "Government of India",
+    "Australian Government"), or ``None``."""
     line = line.strip().rstrip(".")
     bare = re.sub(
-        r"^(?:[Tt]he\s+)?(?:(?:People's\s+|Federal\s+)?Republic\s+of\s+(?:the\s+)?|Kingdom\s+of\s+)?",
+        r"^(?:[Tt]he\s+)?(?:Government\s+of\s+(?:the\s+)?)?"
+        r"(?:(?:People's\s+|Federal\s+|Socialist\s+)?Republic\s+of\s+(?:the\s+)?|Kingdom\s+of\s+)?",
         "",
         line,
     )
     match = COUNTRY_PATTERN.fullmatch(bare)
-    return _COUNTRY_CANONICAL[match.group(1)] if match else None
+    if match:
+        return _COUNTRY_CANONICAL[match.group(1)]
+    government = _ADJECTIVE_GOVERNMENT.fullmatch(line)
+    return DEMONYMS.get(government.group(1)) if government else None
+
+
+_ADJECTIVE_GOVERNMENT = re.compile(r"(?:[Tt]he\s+)?([A-Z][\w.]*(?:\s+[A-Z][\w.]*)?)\s+Government")
 
 
 _SPOKESPERSON_OFFICE = re.compile(
