@@ -513,3 +513,22 @@ Q: What message is the United States sending?
 A: That the alliance is strong.
 """
     assert roles(raw)[-2][0] == "Teodora Sulit"
+
+
+def test_a_missions_host_country_is_named_short_and_an_answerer_ends_the_title() -> None:
+    from src.speakers.issuer import canonical_publisher
+
+    assert canonical_publisher(
+        "Embassy of the People's Republic of China in the Commonwealth of Australia"
+    ) == ("Chinese Embassy in Australia")
+    raw = """In Conversation: South Korea's Ambassador to ASEAN Maeng Sol-bi
+
+Sentinel Asia Review
+Interviews
+14 November 2024
+
+Q: Is ASEAN doing enough?
+
+A: ASEAN has been consistent in condemning the launches.
+"""
+    assert roles(raw)[-1][:2] == ("Maeng Sol-bi", "other_government")

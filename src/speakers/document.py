@@ -255,6 +255,12 @@ _OFFICE_THEN_NAME = re.compile(
     r"\b[^,;:]{0,60}),\s+(?P<name>[A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+){1,3}),",
     re.I,
 )
+# "South Korea's Ambassador to ASEAN Maeng Seul-gi" at the end of a title: an office (to a place), then a name.
+_OFFICE_THEN_NAME_AT_END = re.compile(
+    r"\b(?:Ambassador|Minister|Secretary|Spokesperson|Spokesman|Spokeswoman|Envoy|Consul)"
+    r"(?:\s+(?:to|of|for)\s+(?:the\s+)?[A-Z][\w.'’\-]*)?"
+    r"\s+(?P<name>[A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+){1,2})$"
+)
 _OFFICE_WORD = re.compile(r"\b(?:spokesperson|spokesman|spokeswoman|ambassador|minister|secretary)\b", re.I)
 # Headline verbs that follow an office in titles ("Spokesperson Answers Questions"): not a name.
 _TITLE_VERBS = frozenset(
@@ -292,6 +298,20 @@ def _answerer_from_opening(
                     roles.remember(name, role)
                     return replace(issuer, official=name, official_role=role)
                 fallback = fallback or name
+    if fallback is None:
+        # "In Conversation: South Korea's Ambassador to ASEAN Maeng Seul-gi": the office, then the name that
+        # ends the title.
+        from src.speakers.mentions import person_tokens
+
+        tail = sentences[0].text.split(": ", 1)[-1]
+        ending = _OFFICE_THEN_NAME_AT_END.search(tail)
+        person = person_tokens(ending.group("name")) if ending else None
+        if person and len(person) > 1 and not lexicon.outlet(" ".join(person)):
+            name = " ".join(person)
+            role = phrase_role(tail) or roles.known(name) or issuer.role
+            if role not in (None, NARRATOR, "joint", "other"):
+                roles.remember(name, role)
+            return replace(issuer, official=name, official_role=role)
     return replace(issuer, official=fallback) if fallback else issuer
 
 

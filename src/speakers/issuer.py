@@ -394,7 +394,11 @@ def canonical_publisher(publisher: str) -> str:
         )
         adjective = _COUNTRY_ADJECTIVE.get(country or "")
         if adjective:
-            return f"{adjective} {mission.group(1)} {mission.group(3)}"
+            preposition, place = mission.group(3).split(" ", 1)
+            host = _COUNTRY_CANONICAL.get(_LEADING_THE.sub("", place))  # "in the Commonwealth of Australia"
+            if host:
+                place = f"the {host}" if host in _LEXICON.parties_with_the else host
+            return f"{adjective} {mission.group(1)} {preposition} {place}"
     match = _MINISTRY_OF.match(publisher)
     if match:
         place = match.group(2).strip()
