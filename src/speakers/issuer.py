@@ -92,7 +92,7 @@ _APPOSITIVE = re.compile(
 # A country after "of" at the end of a name phrase says whose official it is ("Ann Holt of Malaysia").
 _OF_COUNTRY_TAIL = re.compile(r"\s+of\s+(?:the\s+)?[A-Z][\w.'’\- ]*$")
 _STYLE_OF_ADDRESS = re.compile(r"^(?:The\s+)?(?:Rt\.?\s+)?(?:Hon(?:ourable|orable)?\.?|Right Honourable)\s+")
-_POST_NOMINAL = re.compile(r"(?:,?\s+(?:MP|MLA|MEP|MHA|QC|KC|AO|AC|OBE|CBE))+$")
+_POST_NOMINAL = re.compile(r"(?:,?\s+(?:" + "|".join(sorted(_LEXICON.postnominals)) + r"))+$")
 # Words of a publishing body ("Ministry of Foreign Affairs", "U.S. Embassy", "White House", "Lowy Institute").
 _BODY_WORDS = re.compile(
     r"\b(?:Ministry|Department|Embassy|Office|Mission|Government|Council|Consulate|House|Cabinet|Secretariat|"

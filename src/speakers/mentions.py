@@ -282,7 +282,9 @@ class DocumentNames:
             words = run.group(0).split()
             if any(t.isupper() and len(t) > 1 for t in words) and not all(t.isupper() for t in words):
                 # "Mr. HOLT Ann": a family name in capitals before the given name is written as a name.
-                words = [t.title() if t.isupper() and len(t) > 1 else t for t in words]
+                words = [
+                    t.title() if t.isupper() and len(t) > 1 and t not in _NOT_NAME_WORDS else t for t in words
+                ]  # ("ASEAN" stays an institution)
             # A possessive ends a name and starts a new run: "Secretary of Defense Lloyd Austin's Meeting With
             # Japanese Minister of Defense ..." names Lloyd Austin first.
             start = 0
