@@ -521,6 +521,29 @@ def test_he_after_the_narration_introduces_a_person_is_that_person() -> None:
     assert got[2] == ("Edward Pellow", "He")
 
 
+def test_described_people_named_once_reports_by_a_body_and_separate_statements() -> None:
+    got = speakers(
+        [
+            "Headline",
+            '"Now we think twice," said a retired teacher who gave only her surname, Mak.',
+            "Mr. Yokoyama's wife, Mieko, said the family was devastated.",
+            "A report published this month by the Tsukuba Institute for Technology Policy estimated losses.",
+            "The Manila-based Bayside Center for Ocean Law said the ramming was the ninth.",
+            "Australia, Canada and the European Union issued separate statements expressing concern.",
+            "In Brussels, the EU's High Representative for Foreign Affairs and Security Policy, Tobias Lenk, "
+            "condemned the transfers.",
+        ]
+    )
+    assert [g[0] for g in got[1:]] == [
+        "Mak",
+        "Mieko",
+        "Tsukuba Institute for Technology Policy",
+        "Bayside Center for Ocean Law",
+        "Australia, Canada and the European Union",
+        "Tobias Lenk",
+    ]
+
+
 def test_no_source_is_narrator_or_author() -> None:
     sentences = ["A headline", "The launch was the fifth this month.", "We urge restraint."]
     assert speakers(sentences, genre="news") == [("narrator", None)] * 3

@@ -392,6 +392,9 @@ def _object_after(text: str, start: int) -> tuple[int, int] | None:
     match = _UP_TO_PUNCTUATION.match(rest, lead)
     if match is None:
         return None
+    gave = _GAVE_ONLY_NAME.match(text, start + lead)
+    if gave:  # '"...," said a retired teacher who gave only her surname, Mak.': through the name
+        return start + lead, gave.end()
     phrase = RELATIVE_CUT.sub("", match.group(0)).rstrip()
     phrase = _AFTER_INVERTED_MENTION.sub("", phrase)
     if not phrase or len(phrase.split()) > 12:
@@ -405,6 +408,10 @@ def _object_after(text: str, start: int) -> tuple[int, int] | None:
     return s, s + len(phrase)
 
 
+_GAVE_ONLY_NAME = re.compile(
+    r"[^,.;:\x00]{1,80}?\s+who\s+gave\s+only\s+(?:his|her|their)\s+(?:first\s+name|surname|family\s+name|"
+    r"given\s+name|name),\s+[A-Z][\w'’\-]+"
+)
 # The name closing an inverted mention after its description (", Jane Smith." at the end of the sentence).
 _NAME_AFTER_DESCRIPTION = re.compile(r",\s+([A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+){1,3})\s*[.!?]?[\s\x00]*$")
 
@@ -528,6 +535,11 @@ def find_source(text: str, *, heading: bool, closes_unopened: bool) -> Found | N
     coordinated = _coordinated_subject(masked, spans)
     if coordinated is not None:
         return coordinated
+    issued = _ISSUED_STATEMENTS.search(masked) if "statement" in masked else None
+    if issued:  # "Australia, Canada and the EU issued separate statements ..." (A12)
+        span = _subject_before(masked, issued.start())
+        if span is not None:
+            return Found(span[0], span[1], "subject_verb")
     called = _WHAT_CALLED.search(masked) if "what" in masked else None
     if called:
         return Found(called.start(1), called.end(1), "what_x_called")
@@ -556,6 +568,9 @@ def _main_clause_subject(masked: str) -> tuple[int, int] | None:
 
 
 _THAT_NEXT = re.compile(r"\s+that\b")  # "the ministry estimates that ...": a verb, not a plural noun
+_ISSUED_STATEMENTS = re.compile(
+    r"\b(?:issued|released|put\s+out)\s+(?:(?:a|an|separate|joint|similar|their\s+own|its\s+own)\s+)?statements?\b"
+)
 _BULLETS = frozenset("○●•◦▪▫■□◆◇*-–")
 _RELATIVE_END = frozenset({"who", "whom", "which", "that"})
 # Numbers before a capitalized word ("Executives at two Korean memory makers"): no relative clause starts there.

@@ -539,7 +539,7 @@ def institution(phrase: str) -> str:
     spokes = _SPOKESPERSON_OR_REPRESENTATIVE_FOR.match(phrase)
     if spokes:
         phrase = spokes.group(1)
-    phrase = _LEADING_DETERMINER.sub("", phrase)
+    phrase = _BASED_IN.sub("", _LEADING_DETERMINER.sub("", phrase))  # "Manila-based Bayside Center"
     match = _POSSESSIVE_PATTERN.match(phrase)
     if match:
         phrase = _POSSESSIVE_ADJECTIVE[match.group(1)] + " " + phrase[match.end() :]
@@ -692,6 +692,12 @@ def resolve_mention(mention: str, doc: DocumentNames, sentence: str = "") -> str
     group = _GROUP_REFERENCE.match(lowered)
     if group and (_GROUP_REFERENCE.fullmatch(lowered) or "of" not in lowered.split()):
         return _group(lowered, doc) or doc.previous()
+    if "," in phrase:
+        office, name = phrase.rsplit(",", 1)
+        person = person_tokens(name.strip())
+        if person and len(person) > 1 and _TITLE_IN.search(office):
+            # "the EU's High Representative for Foreign Affairs and Security Policy, Ann Holt"
+            return doc.full_name(" ".join(person))
     if "and" not in phrase:
         if "," in phrase:
             listed = [_LEADING_THE.sub("", item.strip()) for item in phrase.split(",")]
@@ -736,6 +742,28 @@ _DATELINE_PLACE = re.compile(
     r"([A-Z][A-Z'\-]+(?:\s+[A-Z][A-Z'\-]+){0,2})(?:/[A-Z /]+)?(?:,\s+[A-Z]|\s+\([^()]{1,40}\)\s+(?:--|[-–—])|\s+(?:--|[-–—])\s)"
 )
 _PEOPLE_FAMILIAR = re.compile(r"\b[Pp]eople\s+(familiar\s+with\s+.+)$")
+# A document and who wrote it ("a report published last month by X").
+_DOCUMENT_BY = re.compile(
+    r"(?:[Aa]n?|[Tt]he|[Ii]ts|[Tt]heir)\s+(?:[\w\-]+\s+){0,2}?(?:report|study|survey|analysis|assessment|"
+    r"letter|note|briefing note|opinion)\b[^,]*?\bby\s+((?:the\s+)?[A-Z].+)$"
+)
+# A single name the text gives for a described person: "who gave only her surname, Mak", "his wife, Mieko".
+_ONLY_NAME_GIVEN = re.compile(
+    r"(?:\bgave\s+only\s+(?:his|her|their)\s+(?:first\s+name|surname|family\s+name|given\s+name|name)|"
+    r"\b(?:wife|husband|widow|son|daughter|mother|father|brother|sister)),\s+([A-Z][\w'’\-]+)$"
+)
+# A body whose name goes on with "for", "of" or "on" ("Bayside Center for Ocean Law"): not a person's name.
+_BODY_WITH_OF = re.compile(
+    r"\b(?:Center|Centre|Institute|Council|Foundation|Forum|Association|Committee|Commission|Office|Ministry|"
+    r"Department|Agency|Network|Society|Alliance|Coalition|Initiative|Group|Bureau|Service|Board|Court|Tribunal)"
+    r"\s+(?:for|of|on)\s+(?:the\s+)?[A-Z]"
+)
+# "Kenneth Roth of Human Rights Watch": a person's name before the body's.
+_NAME_OF_BODY_PERSON = re.compile(r"^(?:[A-Z][\w'’\-]+\s+){1,3}(?:of|from|at)\s")
+_BASED_IN = re.compile(r"^[A-Z][\w.'’]*(?:\s+[A-Z][\w.'’]*)?-based\s+")
+_TITLE_IN = re.compile(
+    r"\b(?:" + word_alternation(w for w in _LEXICON.title_words if w.isalpha()) + r")\b", re.I
+)
 _KIND_THEN_NAME = re.compile(
     r"(?:[Tt]he|[Aa]n?)\s+(?:[\w\-]+\s+){0,3}?([a-z]+)\s+([A-Z][\w.&'’\-]*(?:\s+[A-Z][\w.&'’\-]*){1,3})$"
 )
@@ -783,6 +811,14 @@ def _resolve_single(
     phrase: str, doc: DocumentNames, *, conjunct: bool = False, sentence: str = ""
 ) -> str | None:
     phrase = phrase.strip()
+    authored = _DOCUMENT_BY.match(phrase)
+    if authored:  # "A report published this month by the Tsukuba Institute": its author speaks
+        return _resolve_single(authored.group(1), doc, sentence=sentence)
+    given = _ONLY_NAME_GIVEN.search(phrase)
+    if (
+        given
+    ):  # "a retired teacher who gave only her surname, Mak"; "his wife, Mieko": the name the text gives
+        return given.group(1)
     kind_then_name = _KIND_THEN_NAME.match(phrase)
     if kind_then_name and kind_then_name.group(1) in ORGANIZATION_NOUNS:
         return institution(kind_then_name.group(2))  # "The Uyghur rights group Open Door Network"
@@ -859,7 +895,9 @@ def _resolve_single(
     shorter = doc.shorter_form_of(without_the)
     if shorter:
         return shorter  # "the Joint Chiefs", "the JCS" after "South Korea's Joint Chiefs of Staff said ..."
-    person = person_tokens(appositive)
+    # "The Manila-based Bayside Center for Ocean Law": a body's name, whose last words are no person's.
+    named_body = _BODY_WITH_OF.search(phrase) is not None and not _NAME_OF_BODY_PERSON.search(phrase)
+    person = None if named_body else person_tokens(appositive)
     if person and len(person) > 2 and _POSSESSIVE_PATTERN.match(_LEADING_DETERMINER.sub("", appositive)):
         person = None  # "India's Computer Emergency Response Team": a country's body, not a person
     if person and (len(person) > 1 or doc.knows_name(person[0])):
@@ -870,6 +908,11 @@ def _resolve_single(
     if _COUNTRYLESS_BODY.match(body) and len(doc.own_countries) == 1:
         # "According to the Ministry of Defense" in Tokyo's statement: Japan's ministry
         adjective = _COUNTRY_ADJECTIVE.get(next(iter(doc.own_countries)))
+        if adjective:
+            return f"{adjective} {body}"
+    if _COUNTRYLESS_BODY.match(body) and not doc.own_countries and doc.dateline_place:
+        # "according to the Ministry of Defense" in a story from Tokyo: Japan's ministry
+        adjective = _COUNTRY_ADJECTIVE.get(_COUNTRY_CANONICAL.get(doc.dateline_place, ""))
         if adjective:
             return f"{adjective} {body}"
     if lowered in _LOCAL_FORCES:
