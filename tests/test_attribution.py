@@ -544,6 +544,17 @@ def test_described_people_named_once_reports_by_a_body_and_separate_statements()
     ]
 
 
+def test_hyphenated_and_slashed_titles_are_titles() -> None:
+    got = speakers(
+        [
+            "Headline",
+            "High Representative/Vice-President Ilvars Ozols met today with Foreign Minister Wen Tao.",
+            "The High Representative underlined that the approach remains multifaceted.",
+        ]
+    )
+    assert got[2] == ("Ilvars Ozols", "The High Representative")
+
+
 def test_no_source_is_narrator_or_author() -> None:
     sentences = ["A headline", "The launch was the fifth this month.", "We urge restraint."]
     assert speakers(sentences, genre="news") == [("narrator", None)] * 3

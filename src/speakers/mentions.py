@@ -324,7 +324,9 @@ class DocumentNames:
         # before the name (place words may stand between them).
         if any(w.lower().rstrip(".,") in _TITLE_OR_HONORIFIC for w in context[-4:]):
             self.titled.add(full)
-        self.titles[full].update(w.lower().rstrip(".,") for w in context)
+        self.titles[full].update(
+            part for w in context for part in re.split(r"[-/]", w.lower().rstrip(".,")) if part
+        )
         for token in name:
             # "Ijuin" in a turn label finds "Ijūin Keiko"; "Secretary Soriano" finds "Teresa Liwanag-Soriano".
             parts = [p for p in token.split("-") if p[:1].isupper()] if "-" in token else []
@@ -471,6 +473,8 @@ def _stops_name(token: str) -> bool:
     """
     return (
         token.lower().rstrip(".") in _TITLE_WORDS
+        or ("-" in token or "/" in token)  # "High Representative/Vice-President", "Vice-Minister"
+        and all(part.lower() in _TITLE_WORDS for part in re.split(r"[-/]", token.rstrip(".")) if part)
         or token in _NOT_NAME_WORDS
         or token.endswith(("'s", "’s", "s'", "s’"))  # "Ministers' Meeting": a plural possessive too
         or token.startswith(("I'", "I’"))  # "I'm Ann Holt": the name starts after the contraction
