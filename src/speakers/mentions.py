@@ -438,10 +438,11 @@ class DocumentNames:
             text = self.read_texts[index]
             if word not in text and head not in text:
                 continue
-            after = re.search(rf"\b{re.escape(head)}\s+({_BODY_NAME})", text)
+            head_then_name, word_in = _head_patterns(head, word)
+            after = head_then_name.search(text)
             if after and head in ("group", "organization", "organisation"):
                 return index, institution(after.group(1))  # "the rights group Open Door Network"
-            named = [m.group(0) for m in _BODY_RUN.finditer(text) if re.search(rf"\b{word}\b", m.group(0))]
+            named = [m.group(0) for m in _BODY_RUN.finditer(text) if word_in.search(m.group(0))]
             if named:
                 return index, institution(named[-1])
         return None
@@ -457,6 +458,12 @@ class DocumentNames:
 
 
 @lru_cache(maxsize=4096)
+@lru_cache(maxsize=256)
+def _head_patterns(head: str, word: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """The head followed by a body's name ("group Open Door Network"), and the head as a capitalized word."""
+    return re.compile(rf"\b{re.escape(head)}\s+({_BODY_NAME})"), re.compile(rf"\b{re.escape(word)}\b")
+
+
 def fold_accents(text: str) -> str:
     """``text`` without accents ("Ijūin" -> "Ijuin", "Ibáñez" -> "Ibanez"): turn labels often drop them."""
     if text.isascii():
@@ -481,17 +488,26 @@ def _stops_name(token: str) -> bool:
     )
 
 
-def _own_country(author: str | None) -> set[str]:
+@lru_cache(maxsize=1)
+def _own_country_words() -> tuple[re.Pattern[str], dict[str, str]]:
+    """One pattern for every country name and adjective of ``country_adjectives``, and the country each names."""
+    words: dict[str, str] = {}
+    for country, adjective in _COUNTRY_ADJECTIVE.items():
+        for word in (country, adjective):
+            words.setdefault(word, _COUNTRY_CANONICAL.get(country, country))
+    return re.compile(r"\b(?:" + word_alternation(words) + r")\b"), words
+
+
+@lru_cache(maxsize=4096)
+def _own_country(author: str | None) -> frozenset[str]:
     """Country names that stand for the author in its own statement ("China" in a Chinese ministry's text)."""
     if not author:
-        return set()
-    found = set()
-    for country, adjective in _COUNTRY_ADJECTIVE.items():
-        if re.search(rf"\b{re.escape(adjective)}\b|\b{re.escape(country)}\b", author):
-            found.add(_COUNTRY_CANONICAL.get(country, country))
+        return frozenset()
+    pattern, words = _own_country_words()
+    found = {words[m.group()] for m in pattern.finditer(author)}
     if re.search(r"\bU\.?S\.?\b", author):
         found.add("United States")
-    return found
+    return frozenset(found)
 
 
 def normalize_speaker(name: str | None) -> str:
