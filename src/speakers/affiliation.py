@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from src.errors import DataError
-from src.speakers.lexicon import load_lexicon, word_alternation
+from src.speakers.lexicon import load_lexicon, without_postnominals, word_alternation
 from src.speakers.officeholders import Officeholders
 
 AFFILIATION_FILE = Path(__file__).resolve().parents[2] / "data" / "speakers" / "affiliation.yaml"
@@ -274,10 +274,7 @@ class DocumentRoles:
 
     def remember(self, name: str, role: str) -> None:
         """Record that ``name`` speaks for ``role`` (the first evidence wins)."""
-        words = name.split()
-        while len(words) > 2 and words[-1].upper() in load_lexicon().postnominals:
-            words.pop()  # "Penelope Marchbank MP"
-        name = " ".join(words)
+        name = " ".join(without_postnominals(name.split()))  # "Penelope Marchbank MP"
         self._known.setdefault(name.casefold(), role)
         for word in name.casefold().split():
             if self._known_words.setdefault(word, role) != role:

@@ -197,6 +197,15 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
     return _load(Path(path).resolve() if path is not None else DEFAULT_LEXICON)
 
 
+def without_postnominals(words: list[str]) -> list[str]:
+    """A name's words without the letters after it ("Penelope Marchbank MP" -> "Penelope Marchbank"); two words
+    always stay."""
+    postnominals = load_lexicon().postnominals
+    while len(words) > 2 and words[-1].rstrip(",").upper() in postnominals:
+        words = words[:-1]
+    return words
+
+
 def word_alternation(words: Iterable[str]) -> str:
     """A regex alternation matching exactly ``words``, factored by common prefixes ("sa(?:id|y(?:s)?)").
 

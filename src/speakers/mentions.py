@@ -34,7 +34,7 @@ from src.speakers.cues import (
     parties,
     party_count,
 )
-from src.speakers.lexicon import load_lexicon, word_alternation
+from src.speakers.lexicon import load_lexicon, without_postnominals, word_alternation
 
 __all__ = [
     "NARRATOR",
@@ -169,9 +169,8 @@ class DocumentNames:
     last_pair: str | None = None
     unscanned: list[str] = field(default_factory=list)  # later sentences, not yet searched for such parties
     read_texts: list[str] = field(default_factory=list)  # every sentence read so far, in order
-    spoke_at: list[int] = field(
-        default_factory=list
-    )  # for each of ``speakers``, its sentence in ``read_texts``
+    # For each of ``speakers``, the index in ``read_texts`` of the sentence it spoke.
+    spoke_at: list[int] = field(default_factory=list)
     turn_names: dict[str, str] = field(default_factory=dict)  # turn label -> speaker
     opening: tuple[str, ...] = ()  # the first sentences after the title (who met whom)
     own_country: str | None = None  # the country an official author speaks for ("Ann Holt" -> United States)
@@ -301,8 +300,9 @@ class DocumentNames:
         if tokens[-1].endswith(("'s", "’s")):
             # "Lloyd Austin's": the name is the part before "'s".
             tokens = [*tokens[:-1], tokens[-1][:-2]]
-        while len(tokens) > 2 and tokens[-1].rstrip(",").upper() in _POSTNOMINALS:
-            tokens = tokens[:-1]  # "the Hon. Penelope Marchbank MP": letters after a name are not part of it
+        tokens = without_postnominals(
+            tokens
+        )  # "the Hon. Penelope Marchbank MP": "MP" is not part of the name
         # The name is the longest tail of the run without a title, place or institution word; it needs two
         # words, so most runs ("The United States", "Foreign Minister") are rejected on their last two.
         if tokens[-1].endswith(".") or _stops_name(tokens[-1]) or _stops_name(tokens[-2]):
@@ -787,8 +787,6 @@ _TITLE_IN = re.compile(
 _KIND_THEN_NAME = re.compile(
     r"(?:[Tt]he|[Aa]n?)\s+(?:[\w\-]+\s+){0,3}?([a-z]+)\s+([A-Z][\w.&'’\-]*(?:\s+[A-Z][\w.&'’\-]*){1,3})$"
 )
-# Letters written after a name (honours, parliamentary seats): not part of the name.
-_POSTNOMINALS = frozenset(_LEXICON.postnominals)
 _GROUP_SIZE = {"both": 2, "two": 2, "three": 3, "four": 4}
 _ONE_PER_PARTY_NOUNS = frozenset({"leaders", "sides", "parties", "powers", "allies", "partners"})
 
